@@ -1,0 +1,59 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+)
+
+var (
+	_ datasource.DataSource              = (*tokenDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*tokenDataSource)(nil)
+)
+
+// NewTokenDataSource returns the oauth2_token data source.
+func NewTokenDataSource() datasource.DataSource {
+	return &tokenDataSource{}
+}
+
+type tokenDataSource struct {
+	data *providerData
+}
+
+func (d *tokenDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_token"
+}
+
+func (d *tokenDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "~> **The token is stored in the plan and the state.** Anyone who can read them can " +
+			"use it until it expires. Prefer the `oauth2_token` ephemeral resource wherever the consumer accepts " +
+			"ephemeral values: provider blocks, write-only arguments and provisioners (Terraform 1.10 or later, " +
+			"OpenTofu 1.11 or later).\n\n" +
+			"Requests an OAuth2 access token from the provider's token endpoint each time Terraform reads it, for " +
+			"consumers that need the token at plan time, such as the request headers of `data \"http\"`.",
+		Attributes: tokenDataSourceAttributes(),
+	}
+}
+
+func (d *tokenDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
+	if data, ok := req.ProviderData.(*providerData); ok {
+		d.data = data
+	}
+}
+
+func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	var model tokenModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, diags := fetchToken(ctx, d.data, &model)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}

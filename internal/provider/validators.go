@@ -1,0 +1,139 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
+)
+
+// tokenURLValidator accepts absolute http and https URLs.
+type tokenURLValidator struct{}
+
+func (tokenURLValidator) Description(context.Context) string {
+	return "must be an absolute http:// or https:// URL"
+}
+
+func (v tokenURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (tokenURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if problem := oauth2client.CheckTokenURL(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Token URL",
+			fmt.Sprintf("%s is not usable as a token endpoint. %s", req.Path, problem))
+	}
+}
+
+// durationValidator accepts Go duration strings greater than zero.
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "must be a duration such as 30s or 1m30s"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
+			fmt.Sprintf("%s is %q; write a positive duration with a unit, such as \"30s\" or \"1m30s\".",
+				req.Path, req.ConfigValue.ValueString()))
+	}
+}
+
+// reservedParamValidator refuses extra_params keys the provider sets itself.
+type reservedParamValidator struct{}
+
+func (reservedParamValidator) Description(context.Context) string {
+	return "must not be a parameter the provider sets from its own attributes"
+}
+
+func (v reservedParamValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (reservedParamValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	key := req.ConfigValue.ValueString()
+	if oauth2client.ReservedParam(key) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Parameter Set by the Provider",
+			fmt.Sprintf("extra_params cannot set %q: the provider sends it from its own attributes (%s). "+
+				"Use the attribute instead; to send a vendor grant type, set grant_type.", key, attributeFor(key)))
+	}
+}
+
+// attributeFor names the attribute that sends a reserved parameter.
+func attributeFor(param string) string {
+	switch param {
+	case "scope":
+		return "scopes"
+	case "username", "password":
+		return "password_grant"
+	case "refresh_token":
+		return "refresh_token_grant"
+	case "client_assertion", "client_assertion_type":
+		return "client_auth"
+	}
+	return param
+}
+
+// headerNameValidator refuses headers the provider computes itself.
+type headerNameValidator struct{}
+
+func (headerNameValidator) Description(context.Context) string {
+	return "must not be a header the provider computes"
+}
+
+func (v headerNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (headerNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	// client_auth is not known here; the Authorization rule is checked
+	// where it is (validateSettings and tokenRequest).
+	if problem := oauth2client.CheckHeader(req.ConfigValue.ValueString(), oauth2client.AuthNone); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Header Not Allowed", problem)
+	}
+}
+
+var (
+	extraParamsValidators = []validator.Map{mapvalidator.KeysAre(reservedParamValidator{})}
+	headersValidators     = []validator.Map{mapvalidator.KeysAre(headerNameValidator{})}
+)
+
+// valuesList renders accepted values for a description: `a`, `b` or `c`.
+func valuesList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "`" + v + "`"
+	}
+	if len(quoted) < 2 {
+		return strings.Join(quoted, "")
+	}
+	return strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+}
+
+func quoteAll(values []string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = fmt.Sprintf("%q", v)
+	}
+	return out
+}
+
+func contains(values []string, v string) bool { return slices.Contains(values, v) }
