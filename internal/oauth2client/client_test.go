@@ -69,7 +69,7 @@ func reltio() *tokenserver.Server {
 // dvinci takes client credentials only in the form body.
 func dvinci() *tokenserver.Server {
 	return tokenserver.New(tokenserver.Options{
-		Clients: []tokenserver.Client{{ID: "api-user", Secret: hardSecret, Auth: tokenserver.AuthPost}},
+		Clients:   []tokenserver.Client{{ID: "api-user", Secret: hardSecret, Auth: tokenserver.AuthPost}},
 		OmitScope: true,
 		Path:      "/plt/oauth2/token",
 	})

@@ -18,7 +18,7 @@ import (
 
 // Descriptions shared with the provider block.
 const (
-	descScopes = "Scopes to request (RFC 6749 section 3.3), sent as one space-delimited `scope` parameter."
+	descScopes   = "Scopes to request (RFC 6749 section 3.3), sent as one space-delimited `scope` parameter."
 	descAudience = "Sent as the `audience` parameter, which Auth0, Okta and token exchange (RFC 8693) servers " +
 		"use to pick the API the token is for."
 	descResource = "Resource indicators (RFC 8707): the URIs of the APIs the token is for, each sent as its own " +

@@ -98,7 +98,9 @@ func (headerNameValidator) Description(context.Context) string {
 	return "must not be a header the provider computes"
 }
 
-func (v headerNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v headerNameValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (headerNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
