@@ -1,0 +1,244 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
+)
+
+// The acceptance tests run the real Terraform or OpenTofu CLI named by
+// TF_ACC_TERRAFORM_PATH against the provider in this process. They use
+// resource.UnitTest, so they need no TF_ACC, and they talk only to token
+// servers on loopback. Without a CLI path terraform-plugin-testing would try
+// to download Terraform, which this project never does.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		fmt.Fprintln(os.Stderr, "TF_ACC_TERRAFORM_PATH is not set: run the tests with `make test` (or `make "+
+			"testacc-terraform` / `make testacc-tofu`), which find or build the CLI.")
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+// Secrets with characters that break naive encodings.
+const (
+	testSecret   = "s3cr@t &=+%/: with spaces"
+	testPassword = "p@ss word&=+%/:x"
+)
+
+var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// protoV6ProviderFactories serve this provider, with a fixed clock so
+// expires_at can be asserted exactly, and the echo provider, which turns
+// ephemeral values into state for the tests that need to read them.
+func protoV6ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"oauth2": providerserver.NewProtocol6WithError(&oauth2Provider{version: "test", now: func() time.Time { return testNow }}),
+		"echo":   echoprovider.NewProviderServer(),
+	}
+}
+
+// ephemeralVersions fails, rather than skips, on a CLI too old for
+// ephemeral resources: make test only ever runs supported CLIs.
+var ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.RequireAbove(tfversion.Version1_10_0)}
+
+// recordingServer wraps a token server and keeps every access and refresh
+// token it issued, so leak tests know exactly what must not appear.
+type recordingServer struct {
+	*tokenserver.Server
+	URL string
+
+	mu     sync.Mutex
+	issued []string
+}
+
+func newRecordingServer(t *testing.T, opts tokenserver.Options) *recordingServer {
+	t.Helper()
+	rs := &recordingServer{Server: tokenserver.New(opts)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		rs.Server.ServeHTTP(rec, r)
+		var body struct {
+			AccessToken  string `json:"access_token"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		if json.Unmarshal(rec.Body.Bytes(), &body) == nil {
+			rs.mu.Lock()
+			for _, tok := range []string{body.AccessToken, body.RefreshToken} {
+				if tok != "" {
+					rs.issued = append(rs.issued, tok)
+				}
+			}
+			rs.mu.Unlock()
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = io.Copy(w, bytes.NewReader(rec.Body.Bytes()))
+	}))
+	t.Cleanup(srv.Close)
+	rs.URL = srv.URL + "/token"
+	return rs
+}
+
+func (rs *recordingServer) Issued() []string {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return append([]string(nil), rs.issued...)
+}
+
+// basicServer is a Keycloak-like server (the Relatics dialect): one client
+// that must authenticate with HTTP Basic.
+func basicServer(t *testing.T) *recordingServer {
+	return newRecordingServer(t, tokenserver.Options{
+		Clients: []tokenserver.Client{{
+			ID: "relatics-client", Secret: testSecret, Auth: tokenserver.AuthBasic, Scopes: []string{"DataExchange"},
+		}},
+		ExpiresIn:   600,
+		ExtraFields: map[string]any{"not-before-policy": 1696859419, "refresh_expires_in": 0},
+	})
+}
+
+func providerBlock(tokenURL, extra string) string {
+	return fmt.Sprintf(`
+provider "oauth2" {
+  token_url     = %[1]q
+  client_id     = "relatics-client"
+  client_secret = %[2]q
+  %[3]s
+}
+`, tokenURL, testSecret, extra)
+}
+
+func TestAccProvider_fromEnvironment(t *testing.T) {
+	srv := basicServer(t)
+	t.Setenv("OAUTH2_TOKEN_URL", srv.URL)
+	t.Setenv("OAUTH2_CLIENT_ID", "relatics-client")
+	t.Setenv("OAUTH2_CLIENT_SECRET", testSecret)
+	t.Setenv("OAUTH2_CLIENT_AUTH", "client_secret_basic")
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: `
+provider "oauth2" {}
+
+data "oauth2_token" "test" {}
+
+output "scope" {
+  value = data.oauth2_token.test.scope
+}
+`,
+			Check: resource.TestCheckOutput("scope", "DataExchange"),
+		}},
+	})
+}
+
+func TestAccProvider_configWinsOverEnvironment(t *testing.T) {
+	srv := basicServer(t)
+	t.Setenv("OAUTH2_TOKEN_URL", "http://127.0.0.1:1/wrong")
+	t.Setenv("OAUTH2_CLIENT_SECRET", "wrong-secret")
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: providerBlock(srv.URL, "") + `data "oauth2_token" "test" {}`,
+			Check:  resource.TestCheckResourceAttr("data.oauth2_token.test", "token_type", "Bearer"),
+		}},
+	})
+}
+
+func TestAccProvider_validation(t *testing.T) {
+	t.Setenv("OAUTH2_TOKEN_URL", "")
+	os.Unsetenv("OAUTH2_TOKEN_URL")
+	cases := map[string]struct {
+		config string
+		want   string
+	}{
+		"missing token_url": {
+			`provider "oauth2" {}`,
+			`Missing Token URL[\s\S]*OAUTH2_TOKEN_URL`,
+		},
+		"relative token_url": {
+			`provider "oauth2" {
+  token_url = "auth.example.com/token"
+}`,
+			`Invalid Token URL[\s\S]*absolute URL`,
+		},
+		"unknown client_auth": {
+			`provider "oauth2" {
+  token_url     = "https://auth.example.com/token"
+  client_id     = "id"
+  client_secret = "secret"
+  client_auth   = "client_secret_jwt_typo"
+}`,
+			`client_auth[\s\S]*client_secret_basic`,
+		},
+		"secret method without a secret": {
+			`provider "oauth2" {
+  token_url   = "https://auth.example.com/token"
+  client_id   = "id"
+  client_auth = "client_secret_post"
+}`,
+			`Missing Client Secret[\s\S]*client_secret_post`,
+		},
+		"unknown params_in": {
+			`provider "oauth2" {
+  token_url = "https://auth.example.com/token"
+  params_in = "header"
+}`,
+			`params_in[\s\S]*"body"`,
+		},
+		"bad timeout": {
+			`provider "oauth2" {
+  token_url = "https://auth.example.com/token"
+  timeout   = "30"
+}`,
+			`Invalid Duration[\s\S]*30s`,
+		},
+		"reserved extra param": {
+			`provider "oauth2" {
+  token_url    = "https://auth.example.com/token"
+  extra_params = { grant_type = "password" }
+}`,
+			`extra_params cannot set[\s\S]*grant_type`,
+		},
+		"authorization header with basic": {
+			`provider "oauth2" {
+  token_url     = "https://auth.example.com/token"
+  client_id     = "id"
+  client_secret = "secret"
+  headers       = { Authorization = "Basic abc" }
+}`,
+			`Header Not Allowed[\s\S]*client_secret_basic`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6ProviderFactories(),
+				Steps: []resource.TestStep{{
+					Config:      tc.config + "\ndata \"oauth2_token\" \"test\" {}\n",
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+}
