@@ -40,7 +40,10 @@ func New(timeout time.Duration, now func() time.Time) *Client {
 	if now == nil {
 		now = time.Now
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport := &http.Transport{}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		transport = dt.Clone()
+	}
 	// http.ProxyFromEnvironment reads the environment once per process;
 	// reading it per request lets HTTPS_PROXY and NO_PROXY set by a
 	// pipeline step between runs of the same plugin process take effect.

@@ -2,6 +2,7 @@ package oauth2client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -387,7 +388,8 @@ func TestFetch_errors(t *testing.T) {
 			assertErrorText(t, err, tc.want, secret, "abc-value-secret")
 			if name == "html page" {
 				// 200 printable characters, not the whole page.
-				if e := err.(*Error); len([]rune(e.Body)) != snippetLen {
+				var e *Error
+				if errors.As(err, &e) && len([]rune(e.Body)) != snippetLen {
 					t.Errorf("snippet has %d characters, want %d", len([]rune(e.Body)), snippetLen)
 				}
 			}

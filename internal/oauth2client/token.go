@@ -42,18 +42,6 @@ func (t *Token) AuthorizationHeader() string {
 	return t.TokenType + " " + t.AccessToken
 }
 
-// secrets lists the values of the token that must never be shown.
-func (t *Token) secrets() []string {
-	s := []string{t.AccessToken}
-	if t.RefreshToken != nil {
-		s = append(s, *t.RefreshToken)
-	}
-	if t.IDToken != nil {
-		s = append(s, *t.IDToken)
-	}
-	return s
-}
-
 // Why a response that came back with a 2xx status is not a token.
 const (
 	problemNoAccessToken = "no-access-token"

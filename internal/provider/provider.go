@@ -255,6 +255,7 @@ func resolveSettings(c providerModel) (settings, string) {
 // that came from the environment, and rules across attributes.
 func validateSettings(s settings, diags interface {
 	AddAttributeError(path.Path, string, string)
+	AddAttributeWarning(path.Path, string, string)
 }) {
 	r := s.request
 	switch {
@@ -281,6 +282,11 @@ func validateSettings(s settings, diags interface {
 		diags.AddAttributeError(path.Root("client_id"), "Missing Client ID",
 			fmt.Sprintf("client_auth is %q, which sends a client ID with the secret, but none is set. Set client_id "+
 				"or the %s environment variable.", r.ClientAuth, envClientID))
+	}
+	if r.ClientAuth == oauth2client.AuthNone && r.ClientSecret != "" {
+		diags.AddAttributeWarning(path.Root("client_auth"), "Client Secret Not Sent",
+			fmt.Sprintf("client_auth is \"none\", so the client secret from %s is never sent. Remove it, or set "+
+				"client_auth to the method the server expects.", s.from["client_secret"]))
 	}
 	for name := range r.Headers {
 		if problem := oauth2client.CheckHeader(name, r.ClientAuth); problem != "" {

@@ -73,7 +73,7 @@ func newRecordingServer(t *testing.T, opts tokenserver.Options) *recordingServer
 	rs := &recordingServer{Server: tokenserver.New(opts)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
-		rs.Server.ServeHTTP(rec, r)
+		rs.ServeHTTP(rec, r)
 		var body struct {
 			AccessToken  string `json:"access_token"`
 			RefreshToken string `json:"refresh_token"`
@@ -116,15 +116,14 @@ func basicServer(t *testing.T) *recordingServer {
 	})
 }
 
-func providerBlock(tokenURL, extra string) string {
+func providerBlock(tokenURL string) string {
 	return fmt.Sprintf(`
 provider "oauth2" {
   token_url     = %[1]q
   client_id     = "relatics-client"
   client_secret = %[2]q
-  %[3]s
 }
-`, tokenURL, testSecret, extra)
+`, tokenURL, testSecret)
 }
 
 func TestAccProvider_fromEnvironment(t *testing.T) {
@@ -159,7 +158,7 @@ func TestAccProvider_configWinsOverEnvironment(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
-			Config: providerBlock(srv.URL, "") + `data "oauth2_token" "test" {}`,
+			Config: providerBlock(srv.URL) + `data "oauth2_token" "test" {}`,
 			Check:  resource.TestCheckResourceAttr("data.oauth2_token.test", "token_type", "Bearer"),
 		}},
 	})

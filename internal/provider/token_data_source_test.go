@@ -2,10 +2,12 @@ package provider
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -20,7 +22,7 @@ func TestAccTokenDataSource_clientSecretBasic(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
-			Config: providerBlock(srv.URL, "") + `
+			Config: providerBlock(srv.URL) + `
 data "oauth2_token" "test" {
   scopes = ["DataExchange"]
 }
@@ -209,10 +211,64 @@ func TestAccTokenDataSource_validation(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories(),
 				Steps: []resource.TestStep{{
-					Config:      providerBlock("https://auth.example.com/token", "") + "data \"oauth2_token\" \"test\" {\n" + tc.token + "\n}\n",
+					Config:      providerBlock("https://auth.example.com/token") + "data \"oauth2_token\" \"test\" {\n" + tc.token + "\n}\n",
 					ExpectError: regexp.MustCompile(tc.want),
 				}},
 			})
 		})
+	}
+}
+
+// The data source's token is in the state by design, but never in a log:
+// not the CLI's TRACE log, not the provider's.
+func TestAccTokenDataSource_traceLogHoldsNoSecret(t *testing.T) {
+	srv := newRecordingServer(t, tokenserver.Options{
+		Clients:       []tokenserver.Client{{ID: "app", Secret: testSecret, Auth: tokenserver.AuthBasic}},
+		Users:         []tokenserver.User{{Username: "jane", Password: testPassword}},
+		RefreshTokens: true,
+	})
+	logDir := t.TempDir()
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(logDir, "%s.log"))
+	// Secrets reach Terraform from the environment and a variable file, so
+	// that the test harness's own log of the configuration holds none.
+	t.Setenv("OAUTH2_CLIENT_SECRET", testSecret)
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			ConfigVariables: config.Variables{"password": config.StringVariable(testPassword)},
+			Config: fmt.Sprintf(`
+variable "password" {
+  type      = string
+  sensitive = true
+}
+
+provider "oauth2" {
+  token_url = %[1]q
+  client_id = "app"
+}
+
+data "oauth2_token" "login" {
+  password_grant = {
+    username = "jane"
+    password = var.password
+  }
+}
+
+data "oauth2_token" "refreshed" {
+  refresh_token_grant = {
+    refresh_token = data.oauth2_token.login.refresh_token
+  }
+}
+`, srv.URL),
+		}},
+	})
+
+	secrets := append(srv.Issued(), testSecret, testPassword)
+	logs := searchTree(t, logDir, secrets, "")
+	if logs.total == 0 || !logs.contains("Token request succeeded") || !logs.contains("refresh_token") {
+		t.Fatal("no provider log was written at TRACE: the log check would prove nothing")
 	}
 }

@@ -32,7 +32,7 @@ func TestAccTokenEphemeralResource_clientSecretBasic(t *testing.T) {
 		TerraformVersionChecks:   ephemeralVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
-			Config: providerBlock(srv.URL, "") + `
+			Config: providerBlock(srv.URL) + `
 ephemeral "oauth2_token" "test" {}
 
 provider "echo" {
