@@ -179,10 +179,12 @@ func (w *wireTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// moveGrantParamsToQuery moves every form parameter except the client
-// credentials from the body to the URL's query string, for servers that
-// read grant parameters only from the query (params_in = "query"). The
-// client credentials stay where client_auth put them.
+// moveGrantParamsToQuery moves the form parameters from the body to the
+// URL's query string, for servers that read grant parameters only from the
+// query (params_in = "query"). Under client_secret_post the client
+// credentials stay in the body, where client_auth put them and where a
+// secret stays out of access logs; a public client's client_id is just
+// another request parameter and travels with the rest.
 func moveGrantParamsToQuery(r *http.Request) error {
 	if r.Body == nil {
 		return nil
@@ -198,9 +200,10 @@ func moveGrantParamsToQuery(r *http.Request) error {
 	}
 	query := r.URL.Query()
 	body := url.Values{}
+	postAuth := form.Has("client_secret")
 	for k, vs := range form {
 		target := query
-		if k == "client_id" || k == "client_secret" {
+		if postAuth && (k == "client_id" || k == "client_secret") {
 			target = body
 		}
 		for _, v := range vs {
@@ -231,6 +234,9 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 			e.Location = redactURL(w.location)
 		}
 	case errors.As(err, &perr):
+		e.Code = e.redact.String(perr.code)
+		e.Description = e.redact.String(perr.description)
+		e.URI = e.redact.String(perr.uri)
 		e.Fields = perr.fields
 		e.Body = e.redact.String(perr.snippet)
 		e.ContentType = w.contentType

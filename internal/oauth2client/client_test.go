@@ -475,3 +475,64 @@ func assertErrorText(t *testing.T, err error, want []string, secrets ...string) 
 		}
 	}
 }
+
+// Servers mislabel bodies; the reading must never turn a token into a
+// parameter name that an error would then print.
+func TestFetch_jsonLabelledTextPlain(t *testing.T) {
+	url := respond(t, 200, "text/plain", `{"access_token":"tok-in-text-plain","token_type":"Bearer","expires_in":120}`)
+	tok, _, err := newTestClient().Fetch(context.Background(), Request{TokenURL: url, ClientID: "id", ClientSecret: "pw1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != "tok-in-text-plain" || *tok.ExpiresIn != 120 {
+		t.Errorf("parsed %+v", tok)
+	}
+
+	url = respond(t, 200, "text/plain", `{"error":"access_denied","error_description":"client disabled"}`)
+	_, _, err = newTestClient().Fetch(context.Background(), Request{TokenURL: url, ClientID: "id", ClientSecret: "pw1"})
+	assertErrorText(t, err, []string{"access_denied", "client disabled"})
+
+	url = respond(t, 200, "application/json", ``)
+	_, _, err = newTestClient().Fetch(context.Background(), Request{TokenURL: url, ClientID: "id", ClientSecret: "pw1"})
+	assertErrorText(t, err, []string{"empty body", "not with a token response"})
+}
+
+func TestFetch_publicClientInQuery(t *testing.T) {
+	srv := tokenserver.New(tokenserver.Options{
+		Clients:  []tokenserver.Client{{ID: "cli", Auth: tokenserver.AuthNone}},
+		Users:    []tokenserver.User{{Username: "u", Password: hardPassword}},
+		ParamsIn: tokenserver.ParamsInQuery,
+	})
+	tokenURL := serve(t, srv) + "/token"
+	_, _, err := newTestClient().Fetch(context.Background(), Request{
+		TokenURL: tokenURL, ClientID: "cli", Username: "u", Password: hardPassword, ParamsIn: ParamsInQuery,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Requests()[0]; got.Query.Get("client_id") != "cli" || len(got.Form) != 0 {
+		t.Errorf("query %v, body %v", got.Query, got.Form)
+	}
+}
+
+func TestFetch_postCredentialsStayInBodyWithQueryParams(t *testing.T) {
+	srv := tokenserver.New(tokenserver.Options{
+		Clients:  []tokenserver.Client{{ID: "app", Secret: hardSecret, Auth: tokenserver.AuthPost}},
+		ParamsIn: tokenserver.ParamsInQuery,
+	})
+	tokenURL := serve(t, srv) + "/token?tenant=t1"
+	_, _, err := newTestClient().Fetch(context.Background(), Request{
+		TokenURL: tokenURL, ClientID: "app", ClientSecret: hardSecret, ClientAuth: AuthClientSecretPost,
+		ParamsIn: ParamsInQuery,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Requests()[0]
+	if got.Query.Has("client_secret") || got.Form.Get("client_secret") != hardSecret {
+		t.Errorf("secret must stay in the body: query %v", got.Query)
+	}
+	if got.Query.Get("tenant") != "t1" || got.Query.Get("grant_type") != "client_credentials" {
+		t.Errorf("query %v must keep the token URL's own parameters and gain the grant's", got.Query)
+	}
+}

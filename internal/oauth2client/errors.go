@@ -70,6 +70,9 @@ func (e *Error) Error() string {
 	if len(e.Fields) > 0 {
 		line("Fields", strings.Join(e.Fields, ", "))
 	}
+	if e.Body == "" && e.problem == problemNotAToken {
+		line("Response", "empty body")
+	}
 	if e.Body != "" {
 		ct := e.ContentType
 		if ct == "" {

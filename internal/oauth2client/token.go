@@ -52,6 +52,9 @@ type parseError struct {
 	problem string
 	fields  []string
 	snippet string
+	// code and description, when the body was an error response that
+	// x/oauth2 could not read as one (JSON labelled text/plain).
+	code, description, uri string
 }
 
 func (e *parseError) Error() string { return "the response is not a token: " + e.problem }
@@ -68,6 +71,9 @@ func parseToken(body []byte, contentType string, arrived time.Time) (*Token, err
 	fields, ok := decodeFields(body, contentType)
 	if !ok {
 		return nil, &parseError{problem: problemNotAToken, snippet: snippet(body)}
+	}
+	if e, ok := fields["error"]; ok {
+		return nil, &parseError{code: e.text, description: fields["error_description"].text, uri: fields["error_uri"].text}
 	}
 	t := &Token{Extra: map[string]string{}}
 	for name, f := range fields {
@@ -132,7 +138,9 @@ func (f field) scope() (string, bool) {
 
 // decodeFields reads the top level of a JSON object or a form-encoded body.
 func decodeFields(body []byte, contentType string) (map[string]field, bool) {
-	if isForm(contentType) {
+	// Some servers label a JSON body text/plain; reading it as a form would
+	// make the whole object one parameter name, token and all.
+	if isForm(contentType) && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
 		vals, err := url.ParseQuery(string(body))
 		if err != nil {
 			return nil, false

@@ -28,7 +28,9 @@ const (
 		"`resource`, `username`, `password`, `refresh_token`) cannot be set here."
 	descParamsIn = "Where the grant parameters (`grant_type`, `username`, `password`, `refresh_token`, `scope`, " +
 		"`audience`, `resource` and `extra_params`) go: `body` (the default, as RFC 6749 says) or `query` for " +
-		"servers that read them from the URL's query string. Client authentication follows `client_auth` either way."
+		"servers that read them from the URL's query string. Client authentication follows `client_auth` either way: " +
+		"the Basic header stays a header, `client_secret_post` credentials stay in the body, and a public client's " +
+		"(`none`) `client_id` travels with the grant parameters."
 	descHeaders = "Extra HTTP headers sent with token requests. `Content-Type`, `Content-Length` and `Host` are set " +
 		"by the provider; `Authorization` is allowed only when `client_auth` is not `client_secret_basic`."
 )
