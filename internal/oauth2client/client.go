@@ -220,6 +220,7 @@ func moveGrantParamsToQuery(r *http.Request) error {
 
 // explain turns what went wrong into the error the user sees.
 func (e *Error) explain(err error, w *wireTransport) *Error {
+	e.ContentType = w.contentType
 	var retrieve *oauth2.RetrieveError
 	var perr *parseError
 	switch {
@@ -239,7 +240,6 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 		e.URI = e.redact.String(perr.uri)
 		e.Fields = perr.fields
 		e.Body = e.redact.String(perr.snippet)
-		e.ContentType = w.contentType
 		e.problem = perr.problem
 	default:
 		var uerr *url.Error

@@ -536,3 +536,20 @@ func TestFetch_postCredentialsStayInBodyWithQueryParams(t *testing.T) {
 		t.Errorf("query %v must keep the token URL's own parameters and gain the grant's", got.Query)
 	}
 }
+
+// BenchmarkFetch measures one client_credentials token request against a
+// loopback server, the provider's own cost per token.
+func BenchmarkFetch(b *testing.B) {
+	srv := httptest.NewServer(tokenserver.New(tokenserver.Options{
+		Clients: []tokenserver.Client{{ID: "bench", Secret: hardSecret, Auth: tokenserver.AuthBasic}},
+	}))
+	b.Cleanup(srv.Close)
+	c := New(5*time.Second, nil)
+	req := Request{TokenURL: srv.URL + "/token", ClientID: "bench", ClientSecret: hardSecret}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := c.Fetch(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -106,6 +106,14 @@ var reservedParams = []string{
 	"scope", "audience", "resource", "username", "password", "refresh_token",
 }
 
+// ReservedParams lists the parameters the provider sets itself, for
+// documentation.
+func ReservedParams() []string { return slices.Clone(reservedParams) }
+
+// ForbiddenHeaders lists the headers the provider computes itself, for
+// documentation.
+func ForbiddenHeaders() []string { return slices.Clone(forbiddenHeaders) }
+
 // ReservedParam reports whether key is a parameter the provider sets from
 // its own attributes, and so cannot come from extra_params.
 func ReservedParam(key string) bool {

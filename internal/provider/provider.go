@@ -88,8 +88,8 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"starts from. Each attribute set here wins over its environment variable.",
 		Attributes: map[string]schema.Attribute{
 			"token_url": schema.StringAttribute{
-				MarkdownDescription: "The token endpoint (RFC 6749 section 3.2), an absolute `https://` URL " +
-					"(`http://` for a local server). Falls back to the `" + envTokenURL + "` environment variable; " +
+				MarkdownDescription: "The token endpoint (RFC 6749 section 3.2), an absolute `https://` (or `http://`) " +
+					"URL. Falls back to the `" + envTokenURL + "` environment variable; " +
 					"one of the two is required.",
 				Optional:   true,
 				Validators: []validator.String{tokenURLValidator{}},

@@ -23,16 +23,19 @@ const (
 		"use to pick the API the token is for."
 	descResource = "Resource indicators (RFC 8707): the URIs of the APIs the token is for, each sent as its own " +
 		"`resource` parameter."
-	descExtraParams = "Further parameters sent with every token request, such as `idp_system`. Parameters the " +
-		"provider sets from its own attributes (`grant_type`, `client_id`, `client_secret`, `scope`, `audience`, " +
-		"`resource`, `username`, `password`, `refresh_token`) cannot be set here."
 	descParamsIn = "Where the grant parameters (`grant_type`, `username`, `password`, `refresh_token`, `scope`, " +
 		"`audience`, `resource` and `extra_params`) go: `body` (the default, as RFC 6749 says) or `query` for " +
 		"servers that read them from the URL's query string. Client authentication follows `client_auth` either way: " +
 		"the Basic header stays a header, `client_secret_post` credentials stay in the body, and a public client's " +
 		"(`none`) `client_id` travels with the grant parameters."
-	descHeaders = "Extra HTTP headers sent with token requests. `Content-Type`, `Content-Length` and `Host` are set " +
-		"by the provider; `Authorization` is allowed only when `client_auth` is not `client_secret_basic`."
+)
+
+var (
+	descExtraParams = "Further parameters sent with every token request, such as `idp_system`. Parameters the " +
+		"provider sets from its own attributes (" + codeList(oauth2client.ReservedParams()) + ") cannot be set here."
+	descHeaders = "Extra HTTP headers sent with token requests. " + codeList(oauth2client.ForbiddenHeaders()) +
+		" are computed by the provider and cannot be set; `Authorization` is refused when `client_auth` is " +
+		"`client_secret_basic`, because it carries the client credentials then."
 )
 
 type attrKind int
@@ -109,10 +112,11 @@ var tokenAttributes = map[string]tokenAttr{
 		description: "A ready `Authorization` header value: `Bearer <access_token>` when the token type is bearer " +
 			"in any letter case or absent, otherwise `<token_type> <access_token>`."},
 	"expires_in": {kind: kindInt64, computed: true,
-		description: "The token's lifetime in seconds, read from a JSON number or a numeric string; null when the server did not say."},
+		description: "The token's lifetime in seconds, read from a JSON number or a numeric string; null when the " +
+			"server sent none or a value that is not a non-negative number."},
 	"expires_at": {kind: kindString, computed: true,
 		description: "When the token expires, as an RFC 3339 UTC timestamp computed from the time the response " +
-			"arrived; null when the server did not send `expires_in`."},
+			"arrived; null when `expires_in` is null."},
 	"scope": {kind: kindString, computed: true,
 		description: "The granted scopes, space-delimited (a JSON array is joined with spaces); null when the server " +
 			"did not send `scope`, which RFC 6749 says means the requested scopes were granted."},

@@ -130,6 +130,15 @@ func valuesList(values []string) string {
 	return strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
 }
 
+// codeList renders names for a description: `a`, `b`, `c`.
+func codeList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "`" + v + "`"
+	}
+	return strings.Join(quoted, ", ")
+}
+
 func quoteAll(values []string) []string {
 	out := make([]string, len(values))
 	for i, v := range values {

@@ -1,0 +1,27 @@
+terraform {
+  # Ephemeral resources need Terraform 1.10 or OpenTofu 1.11.
+  required_version = ">= 1.10"
+
+  required_providers {
+    oauth2 = {
+      source = "tfoauth2/oauth2"
+    }
+  }
+}
+
+# Reads OAUTH2_TOKEN_URL, OAUTH2_CLIENT_ID and OAUTH2_CLIENT_SECRET.
+provider "oauth2" {}
+
+# Never written to the plan or the state. Terraform requests the token when
+# something refers to it: a provider block, a provisioner, a write-only
+# argument or an ephemeral local or output.
+ephemeral "oauth2_token" "api" {
+  scopes = ["api.read"]
+}
+
+locals {
+  # A local that refers to an ephemeral value is ephemeral too.
+  api_headers = {
+    Authorization = ephemeral.oauth2_token.api.authorization_header
+  }
+}
