@@ -3,6 +3,7 @@ package oauth2client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -31,9 +32,10 @@ type Client struct {
 }
 
 // New returns a Client whose requests give up after timeout (DefaultTimeout
-// when zero) and which reads the time from now (time.Now when nil), so
-// tests can pin expires_at.
-func New(timeout time.Duration, now func() time.Time) *Client {
+// when zero), which reads the time from now (time.Now when nil, so tests can
+// pin expires_at) and which uses tlsConfig (from TLSOptions.TLSConfig; nil
+// for Go's defaults) for every request it makes.
+func New(timeout time.Duration, now func() time.Time, tlsConfig *tls.Config) *Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
@@ -43,6 +45,9 @@ func New(timeout time.Duration, now func() time.Time) *Client {
 	transport := &http.Transport{}
 	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
 		transport = dt.Clone()
+	}
+	if tlsConfig != nil {
+		transport.TLSClientConfig = tlsConfig
 	}
 	// http.ProxyFromEnvironment reads the environment once per process;
 	// reading it per request lets HTTPS_PROXY and NO_PROXY set by a
@@ -89,22 +94,36 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 	// another method (AuthStyleAutoDetect would retry with the secret in
 	// the body after a failure, which the issue forbids).
 	conf := clientcredentials.Config{
-		ClientID:       req.ClientID,
-		ClientSecret:   req.ClientSecret,
-		TokenURL:       req.TokenURL,
-		EndpointParams: req.grantParams(),
-		AuthStyle:      oauth2.AuthStyleInParams,
+		ClientID:     req.ClientID,
+		ClientSecret: req.ClientSecret,
+		TokenURL:     req.TokenURL,
+		AuthStyle:    oauth2.AuthStyleInParams,
 	}
-	switch auth {
-	case AuthClientSecretBasic:
+	if auth == AuthClientSecretBasic {
 		conf.AuthStyle = oauth2.AuthStyleInHeader
-	case AuthNone:
+	} else if auth != AuthClientSecretPost {
+		// Every other method proves the client without sending the
+		// secret: x/oauth2 then sends client_id alone.
 		conf.ClientSecret = ""
 	}
+	now := c.now()
+	params, err := req.grantParams(now)
+	var assertion url.Values
+	if err == nil {
+		assertion, err = req.assertionParams(req.TokenURL, now)
+	}
 
-	start := time.Now()
-	_, err := conf.Token(context.WithValue(ctx, oauth2.HTTPClient, &httpClient))
-	outcome := Outcome{Status: w.status, Duration: time.Since(start)}
+	var outcome Outcome
+	sent := err == nil
+	if sent {
+		for k, v := range assertion {
+			params[k] = v
+		}
+		conf.EndpointParams = params
+		start := time.Now()
+		_, err = conf.Token(context.WithValue(ctx, oauth2.HTTPClient, &httpClient))
+		outcome = Outcome{Status: w.status, Duration: time.Since(start)}
+	}
 
 	failure := &Error{
 		Grant:      req.Grant(),
@@ -113,6 +132,12 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 		StatusCode: w.status,
 		Status:     w.statusText,
 		redact:     newRedactor(append(req.secrets(), basicCredentials(req.ClientID, req.ClientSecret))),
+	}
+	if !sent {
+		// Nothing was sent: the request could not be built.
+		failure.Cause = failure.redact.String(err.Error())
+		failure.problem = problemNotSent
+		return nil, outcome, failure
 	}
 	var retrieve *oauth2.RetrieveError
 	if err != nil && (errors.As(err, &retrieve) || w.status == 0) {
@@ -200,10 +225,12 @@ func moveGrantParamsToQuery(r *http.Request) error {
 	}
 	query := r.URL.Query()
 	body := url.Values{}
-	postAuth := form.Has("client_secret")
+	// Client credentials in the body (a secret or an assertion) stay there
+	// with their client_id.
+	credsInBody := form.Has("client_secret") || form.Has("client_assertion")
 	for k, vs := range form {
 		target := query
-		if postAuth && (k == "client_id" || k == "client_secret") {
+		if credsInBody && (k == "client_id" || k == "client_secret" || k == "client_assertion" || k == "client_assertion_type") {
 			target = body
 		}
 		for _, v := range vs {

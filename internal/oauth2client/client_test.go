@@ -23,7 +23,7 @@ const (
 var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 func newTestClient() *Client {
-	return New(5*time.Second, func() time.Time { return fixedNow })
+	return New(5*time.Second, func() time.Time { return fixedNow }, nil)
 }
 
 func serve(t *testing.T, h http.Handler) string {
@@ -544,7 +544,7 @@ func BenchmarkFetch(b *testing.B) {
 		Clients: []tokenserver.Client{{ID: "bench", Secret: hardSecret, Auth: tokenserver.AuthBasic}},
 	}))
 	b.Cleanup(srv.Close)
-	c := New(5*time.Second, nil)
+	c := New(5*time.Second, nil, nil)
 	req := Request{TokenURL: srv.URL + "/token", ClientID: "bench", ClientSecret: hardSecret}
 	b.ReportAllocs()
 	for b.Loop() {

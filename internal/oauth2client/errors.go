@@ -123,6 +123,8 @@ func (e *Error) hint() string {
 		return ""
 	}
 	switch {
+	case e.problem == problemNotSent:
+		return "The request was not sent, because it could not be built; the error below says why."
 	case e.problem == problemNoAccessToken:
 		return "The server answered with success but sent no access_token. Check that token_url is the token " +
 			"endpoint, not another endpoint of the server."

@@ -6,12 +6,14 @@
 package oauth2client
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Client authentication methods, named as in the OAuth 2.0 Dynamic Client
@@ -20,12 +22,28 @@ import (
 const (
 	AuthClientSecretBasic = "client_secret_basic"
 	AuthClientSecretPost  = "client_secret_post"
-	AuthNone              = "none"
+	// RFC 7523 section 2.2 client assertions (OpenID Connect Core section 9).
+	AuthClientSecretJWT = "client_secret_jwt"
+	AuthPrivateKeyJWT   = "private_key_jwt"
+	// RFC 8705 mutual TLS: the client certificate is the credential.
+	AuthTLSClientAuth           = "tls_client_auth"
+	AuthSelfSignedTLSClientAuth = "self_signed_tls_client_auth"
+	AuthNone                    = "none"
 )
 
 // ClientAuthMethods lists the accepted values of client_auth, in the order
 // the documentation shows them.
-var ClientAuthMethods = []string{AuthClientSecretBasic, AuthClientSecretPost, AuthNone}
+var ClientAuthMethods = []string{
+	AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT, AuthPrivateKeyJWT,
+	AuthTLSClientAuth, AuthSelfSignedTLSClientAuth, AuthNone,
+}
+
+// SecretAuthMethods need a client secret; TLSAuthMethods a client
+// certificate.
+var (
+	SecretAuthMethods = []string{AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT}
+	TLSAuthMethods    = []string{AuthTLSClientAuth, AuthSelfSignedTLSClientAuth}
+)
 
 // Where the grant parameters travel.
 const (
@@ -41,6 +59,10 @@ const (
 	GrantClientCredentials = "client_credentials"
 	GrantPassword          = "password"
 	GrantRefreshToken      = "refresh_token"
+	// RFC 7523 section 2.1.
+	GrantJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	// RFC 8693.
+	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 )
 
 // Request is everything one token request needs. Zero values mean "not set".
@@ -58,6 +80,20 @@ type Request struct {
 	Username     string
 	Password     string
 	RefreshToken string
+	// Assertion is a ready JWT for the jwt-bearer grant; AssertionClaims
+	// asks for one signed with SigningKey instead.
+	Assertion       string
+	AssertionClaims map[string]any
+	// The token exchange grant's parameters (RFC 8693 section 2.1).
+	SubjectToken       string
+	SubjectTokenType   string
+	ActorToken         string
+	ActorTokenType     string
+	RequestedTokenType string
+
+	// SigningKey signs private_key_jwt client assertions and
+	// AssertionClaims.
+	SigningKey *SigningKey
 
 	Scopes      []string
 	Audience    string
@@ -83,6 +119,10 @@ func (r *Request) Grant() string {
 	switch {
 	case r.GrantType != "":
 		return r.GrantType
+	case r.Assertion != "" || r.AssertionClaims != nil:
+		return GrantJWTBearer
+	case r.SubjectToken != "":
+		return GrantTokenExchange
 	case r.RefreshToken != "":
 		return GrantRefreshToken
 	case r.Username != "" || r.Password != "":
@@ -103,7 +143,8 @@ func (r *Request) clientAuth() string {
 // them, because the server would then see two conflicting values.
 var reservedParams = []string{
 	"grant_type", "client_id", "client_secret", "client_assertion", "client_assertion_type",
-	"scope", "audience", "resource", "username", "password", "refresh_token",
+	"scope", "audience", "resource", "username", "password", "refresh_token", "assertion",
+	"subject_token", "subject_token_type", "actor_token", "actor_token_type", "requested_token_type",
 }
 
 // ReservedParams lists the parameters the provider sets itself, for
@@ -159,10 +200,35 @@ func CheckTokenURL(raw string) string {
 }
 
 // grantParams are the parameters of the grant itself, which travel where
-// ParamsIn says. Client credentials are added separately by x/oauth2.
-func (r *Request) grantParams() url.Values {
+// ParamsIn says. Client credentials are added separately (clientAuthParams
+// and x/oauth2). A jwt-bearer assertion built from claims is signed now,
+// for the token endpoint.
+func (r *Request) grantParams(now time.Time) (url.Values, error) {
 	v := url.Values{}
 	v.Set("grant_type", r.Grant())
+	switch {
+	case r.Assertion != "":
+		v.Set("assertion", r.Assertion)
+	case r.AssertionClaims != nil:
+		if r.SigningKey == nil {
+			return nil, errors.New("jwt_bearer_grant claims need a private_key to sign the assertion with; " +
+				"set private_key in the provider block, or pass a ready assertion")
+		}
+		a, err := r.SigningKey.BearerAssertion(r.AssertionClaims, r.ClientID, r.TokenURL, now)
+		if err != nil {
+			return nil, err
+		}
+		v.Set("assertion", a)
+	}
+	for name, value := range map[string]string{
+		"subject_token": r.SubjectToken, "subject_token_type": r.SubjectTokenType,
+		"actor_token": r.ActorToken, "actor_token_type": r.ActorTokenType,
+		"requested_token_type": r.RequestedTokenType,
+	} {
+		if value != "" {
+			v.Set(name, value)
+		}
+	}
 	if r.Username != "" || r.Password != "" {
 		v.Set("username", r.Username)
 		v.Set("password", r.Password)
@@ -187,10 +253,36 @@ func (r *Request) grantParams() url.Values {
 	for _, k := range keys {
 		v.Set(k, r.ExtraParams[k])
 	}
-	return v
+	return v, nil
+}
+
+// assertionParams are the client_assertion parameters of the JWT client
+// authentication methods, for a request to audience (the endpoint URL), or
+// nil for the other methods.
+func (r *Request) assertionParams(audience string, now time.Time) (url.Values, error) {
+	var assertion string
+	var err error
+	switch r.clientAuth() {
+	case AuthPrivateKeyJWT:
+		if r.SigningKey == nil {
+			return nil, errors.New("client_auth \"private_key_jwt\" needs private_key")
+		}
+		assertion, err = r.SigningKey.ClientAssertion(r.ClientID, audience, now)
+	case AuthClientSecretJWT:
+		assertion, err = SecretAssertion(r.ClientID, r.ClientSecret, audience, now)
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return url.Values{
+		"client_assertion_type": {ClientAssertionType},
+		"client_assertion":      {assertion},
+	}, nil
 }
 
 // secrets lists every value of the request that must never be shown.
 func (r *Request) secrets() []string {
-	return []string{r.ClientSecret, r.Password, r.RefreshToken}
+	return []string{r.ClientSecret, r.Password, r.RefreshToken, r.Assertion, r.SubjectToken, r.ActorToken}
 }

@@ -26,6 +26,9 @@ type Token struct {
 	Scope        *string
 	RefreshToken *string
 	IDToken      *string
+	// IssuedTokenType is the token exchange response's issued_token_type
+	// (RFC 8693 section 2.2.1).
+	IssuedTokenType *string
 	// Extra holds every other top-level field; values that are not strings
 	// are kept in their JSON encoding.
 	Extra map[string]string
@@ -45,6 +48,7 @@ func (t *Token) AuthorizationHeader() string {
 // Why a response that came back with a 2xx status is not a token.
 const (
 	problemNoAccessToken = "no-access-token"
+	problemNotSent       = "not-sent"
 	problemNotAToken     = "not-a-token"
 )
 
@@ -99,6 +103,10 @@ func parseToken(body []byte, contentType string, arrived time.Time) (*Token, err
 		case "id_token":
 			if f.isString {
 				t.IDToken = &f.text
+			}
+		case "issued_token_type":
+			if f.isString {
+				t.IssuedTokenType = &f.text
 			}
 		default:
 			t.Extra[name] = f.text

@@ -1,0 +1,547 @@
+package oauth2client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Metadata is the part of an authorization server's metadata the provider
+// uses (OpenID Connect Discovery 1.0 section 3, RFC 8414 section 2).
+type Metadata struct {
+	Issuer                            string   `json:"issuer"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint             string   `json:"introspection_endpoint"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	// Source is the URL the document was read from.
+	Source string `json:"-"`
+}
+
+// Where authorization servers publish their metadata: OpenID Connect
+// Discovery 1.0 section 4 and RFC 8414 section 3.
+const (
+	wellKnownOpenID = "/.well-known/openid-configuration"
+	wellKnownOAuth  = "/.well-known/oauth-authorization-server"
+)
+
+// What went wrong in a Discover; see DiscoveryError.Problem.
+const (
+	// DiscoveryInvalidIssuer: the configured issuer is not an issuer
+	// identifier; nothing was fetched.
+	DiscoveryInvalidIssuer = "invalid-issuer"
+	// DiscoveryUnreachable: no response arrived.
+	DiscoveryUnreachable = "unreachable"
+	// DiscoveryNotFound: no URL answered with a metadata document.
+	DiscoveryNotFound = "not-found"
+	// DiscoveryMalformed: a document is not valid JSON, or a member has the
+	// wrong JSON type.
+	DiscoveryMalformed = "malformed"
+	// DiscoveryIssuerMismatch: the document names another issuer.
+	DiscoveryIssuerMismatch = "issuer-mismatch"
+	// DiscoveryNoTokenEndpoint: the document names no token_endpoint.
+	DiscoveryNoTokenEndpoint = "no-token-endpoint"
+	// DiscoveryBadTokenEndpoint: token_endpoint is not an absolute http(s)
+	// URL.
+	DiscoveryBadTokenEndpoint = "bad-token-endpoint"
+)
+
+// DiscoveryError is a failed Discover, described in terms a user can act
+// on. Metadata is public, so nothing in it is secret; URLs are shown with
+// any password in their userinfo removed.
+type DiscoveryError struct {
+	// Issuer is the configured issuer.
+	Issuer string
+	// Problem is one of the Discovery* constants.
+	Problem string
+	// Attempts lists, in order, every URL fetched and what came back.
+	Attempts []DiscoveryAttempt
+	// Document is the URL of the document at fault, for the problems found
+	// in a document.
+	Document string
+	// Found is the issuer the document names, for DiscoveryIssuerMismatch
+	// ("" when the document has none).
+	Found string
+	// Detail is the specific fault: the JSON error, the member at fault,
+	// what is wrong with a URL.
+	Detail string
+
+	// Cause is the underlying error when no response arrived.
+	Cause   string
+	Timeout bool
+}
+
+// DiscoveryAttempt is one metadata URL Discover fetched.
+type DiscoveryAttempt struct {
+	URL string
+	// StatusCode is 0 when no response arrived.
+	StatusCode  int
+	Status      string
+	ContentType string
+	// Location is where a redirect pointed.
+	Location string
+	// Note says why a response was not usable metadata, when the status
+	// alone does not.
+	Note string
+
+	malformed bool
+}
+
+// Summary is a short title for the failure.
+func (e *DiscoveryError) Summary() string {
+	return "Authorization Server Discovery Failed"
+}
+
+// Error renders what was tried, what was wrong, what to try and, last, the
+// underlying error.
+func (e *DiscoveryError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.headline())
+	b.WriteString("\n\n")
+	line := func(label, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "%-16s %s\n", label+":", value)
+		}
+	}
+	line("Issuer", e.Issuer)
+	line("Document", e.Document)
+	if e.Problem == DiscoveryIssuerMismatch {
+		found := e.Found
+		if found == "" {
+			found = "(none)"
+		}
+		line("Document issuer", found)
+	}
+	line("Detail", e.Detail)
+	if len(e.Attempts) > 0 {
+		b.WriteString("Tried:\n")
+		for _, a := range e.Attempts {
+			fmt.Fprintf(&b, "  GET %s -> %s\n", a.URL, a.outcome())
+		}
+	}
+	if hint := e.hint(); hint != "" {
+		b.WriteString("\n")
+		b.WriteString(hint)
+		b.WriteString("\n")
+	}
+	if e.Cause != "" {
+		fmt.Fprintf(&b, "\nOriginal Error: %s", e.Cause)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (e *DiscoveryError) headline() string {
+	switch e.Problem {
+	case DiscoveryInvalidIssuer:
+		return "The issuer is not a valid issuer identifier."
+	case DiscoveryUnreachable:
+		return "The authorization server did not answer the metadata request."
+	case DiscoveryMalformed:
+		return "The authorization server's metadata could not be read: it is not valid JSON metadata."
+	case DiscoveryIssuerMismatch:
+		return "The authorization server's metadata names a different issuer."
+	case DiscoveryNoTokenEndpoint:
+		return "The authorization server's metadata names no token endpoint."
+	case DiscoveryBadTokenEndpoint:
+		return "The authorization server's metadata names a token endpoint the provider cannot use."
+	}
+	return "No authorization server metadata was found for the issuer."
+}
+
+// fallbackAdvice is the way out when the server's metadata cannot be used.
+const fallbackAdvice = "If the server publishes no usable metadata, set token_url (and client_auth) " +
+	"instead of issuer."
+
+func (e *DiscoveryError) hint() string {
+	switch e.Problem {
+	case DiscoveryInvalidIssuer:
+		return "Set issuer to the issuer identifier the server publishes: an absolute https:// URL (http:// for a " +
+			"local server) without query or fragment, such as https://auth.example.com/realms/main."
+	case DiscoveryUnreachable:
+		if e.Timeout {
+			return "The server did not answer in time. Check that issuer is reachable from here, or raise timeout."
+		}
+		return "No response arrived. Check that issuer is reachable from here, and any proxy settings " +
+			"(HTTPS_PROXY, NO_PROXY)."
+	case DiscoveryMalformed:
+		return "The document at " + e.Document + " is not the metadata the OpenID Connect Discovery and RFC 8414 " +
+			"specifications describe. Check issuer, and ask the server's operators. " + fallbackAdvice
+	case DiscoveryIssuerMismatch:
+		if e.Found == "" {
+			return "The specifications require the document to name its issuer, so the provider cannot tell it " +
+				"belongs to this server. " + fallbackAdvice
+		}
+		if strings.TrimSuffix(e.Found, "/") == strings.TrimSuffix(e.Issuer, "/") {
+			return fmt.Sprintf("The two differ only by a trailing slash. OpenID Connect Discovery (section 4.3) and "+
+				"RFC 8414 (section 3.3) require the issuer to match exactly, character for character, so set "+
+				"issuer to %q, exactly as the server publishes it.", e.Found)
+		}
+		return fmt.Sprintf("The specifications require the issuer in the document to be identical to the one "+
+			"configured, so that one server cannot speak for another. If %q is the issuer you mean, set issuer "+
+			"to it; otherwise check issuer, and the public URL the server (or a proxy in front of it) is "+
+			"configured with.", e.Found)
+	case DiscoveryNoTokenEndpoint:
+		return "The server publishes no token endpoint (an OpenID Connect server using only the implicit flow " +
+			"may omit it). " + fallbackAdvice
+	case DiscoveryBadTokenEndpoint:
+		return "token_endpoint must be an absolute http(s) URL. Ask the server's operators to fix its " +
+			"metadata. " + fallbackAdvice
+	}
+	// No document: say what the answers have in common.
+	var redirected, refused, failed bool
+	for _, a := range e.Attempts {
+		switch {
+		case a.Location != "" || (a.StatusCode >= 300 && a.StatusCode < 400):
+			redirected = true
+		case a.StatusCode == 401 || a.StatusCode == 403:
+			refused = true
+		case a.StatusCode >= 500:
+			failed = true
+		}
+	}
+	switch {
+	case redirected:
+		return "Metadata requests do not follow redirects. Check issuer: if the server moved, set issuer to the " +
+			"issuer identifier it publishes at its new address. " + fallbackAdvice
+	case refused:
+		return "The server (or a proxy in front of it) refused to serve its metadata without credentials. " +
+			"Check issuer. " + fallbackAdvice
+	case failed:
+		return "The server failed to answer. Try again later, or ask its operators. " + fallbackAdvice
+	}
+	return "Check issuer: it must be the server's issuer identifier exactly (for Keycloak " +
+		"https://HOST/realms/REALM, for Auth0 https://TENANT.auth0.com/ with its trailing slash). " + fallbackAdvice
+}
+
+// outcome is what came back from one URL, for the list of URLs tried.
+func (a DiscoveryAttempt) outcome() string {
+	if a.StatusCode == 0 {
+		if a.Note != "" {
+			return "no response (" + a.Note + ")"
+		}
+		return "no response"
+	}
+	s := statusLine(a.StatusCode, a.Status)
+	if a.Location != "" {
+		s += ", redirect to " + a.Location + " (not followed)"
+	}
+	if a.Note != "" {
+		s += ", " + a.Note
+	}
+	return s
+}
+
+// CheckIssuerURL says what is wrong with an issuer identifier, or "" when it
+// is an absolute http or https URL without query or fragment (OpenID Connect
+// Discovery 1.0 section 3, RFC 8414 section 2; both require https, http is
+// accepted for local servers).
+func CheckIssuerURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("It is not a valid URL: %s.", strings.TrimPrefix(err.Error(), "parse "))
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return "It must be an absolute URL starting with https:// (or http:// for a local server), " +
+			"such as https://auth.example.com/realms/main."
+	}
+	if u.Host == "" {
+		return "It has no host name; write it in full, such as https://auth.example.com/realms/main."
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return "An issuer identifier has no query (the part after ?)."
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return "An issuer identifier has no fragment (the part after #)."
+	}
+	return ""
+}
+
+// discoveryURLs are the metadata URLs for issuer, in the order Discover
+// tries them: OpenID Connect's (issuer + /.well-known/openid-configuration),
+// RFC 8414's (the well-known path inserted between host and path), and the
+// OpenID Connect style applied to RFC 8414's suffix, which some servers use
+// for issuers with a path. Any terminating "/" of the issuer's path is
+// removed first, as both specifications require.
+func discoveryURLs(issuer *url.URL) []string {
+	trimmed := *issuer
+	trimmed.Path = strings.TrimSuffix(issuer.Path, "/")
+	trimmed.RawPath = strings.TrimSuffix(issuer.RawPath, "/")
+	base := trimmed.String()
+
+	inserted := trimmed
+	inserted.Path = wellKnownOAuth + trimmed.Path
+	if trimmed.RawPath != "" {
+		inserted.RawPath = wellKnownOAuth + trimmed.RawPath
+	}
+
+	var out []string
+	for _, u := range []string{base + wellKnownOpenID, inserted.String(), base + wellKnownOAuth} {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Discover reads the metadata of the authorization server whose issuer
+// identifier is issuerURL. It tries, in order, the OpenID Connect Discovery
+// URL, the RFC 8414 URL and RFC 8414's suffix appended OpenID Connect style
+// (see discoveryURLs), moving on after any answer that is not a metadata
+// document (a 404, another error status, a redirect, an HTML page, invalid
+// JSON). It stops at the first metadata document, which must name exactly
+// issuerURL as its issuer and an absolute http(s) token_endpoint, and at the
+// first request that gets no response, since every URL is on the same host.
+//
+// The error, when not nil, is a *DiscoveryError.
+func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, error) {
+	fail := &DiscoveryError{Issuer: redactURL(issuerURL)}
+	if reason := CheckIssuerURL(issuerURL); reason != "" {
+		fail.Problem = DiscoveryInvalidIssuer
+		fail.Detail = reason
+		return nil, fail
+	}
+	issuer, err := url.Parse(issuerURL)
+	if err != nil { // Not reached: CheckIssuerURL parsed it already.
+		fail.Problem = DiscoveryInvalidIssuer
+		fail.Detail = err.Error()
+		return nil, fail
+	}
+
+	for _, target := range discoveryURLs(issuer) {
+		attempt, md, err := c.fetchMetadata(ctx, target)
+		fail.Attempts = append(fail.Attempts, attempt)
+		if err != nil {
+			fail.Problem = DiscoveryUnreachable
+			fail.Cause = err.Error()
+			fail.Timeout = isTimeout(err)
+			return nil, fail
+		}
+		if md == nil {
+			continue
+		}
+		if problem, detail := md.check(issuerURL); problem != "" {
+			fail.Problem = problem
+			fail.Detail = detail
+			fail.Document = attempt.URL
+			fail.Found = md.Issuer
+			return nil, fail
+		}
+		return md, nil
+	}
+
+	fail.Problem = DiscoveryNotFound
+	for _, a := range fail.Attempts {
+		if a.malformed {
+			fail.Problem = DiscoveryMalformed
+			fail.Document = a.URL
+			fail.Detail = a.Note
+			break
+		}
+	}
+	return nil, fail
+}
+
+// check says what makes md unusable for issuer, or "" when it is usable.
+func (md *Metadata) check(issuer string) (problem, detail string) {
+	if md.Issuer != issuer {
+		return DiscoveryIssuerMismatch, ""
+	}
+	if md.TokenEndpoint == "" {
+		return DiscoveryNoTokenEndpoint, ""
+	}
+	if reason := CheckTokenURL(md.TokenEndpoint); reason != "" {
+		return DiscoveryBadTokenEndpoint, fmt.Sprintf("token_endpoint %q: %s", redactURL(md.TokenEndpoint), reason)
+	}
+	return "", ""
+}
+
+// fetchMetadata GETs one metadata URL. It returns the metadata when the
+// answer is a metadata document, nil when it is not (attempt says why), and
+// an error when no response arrived. A document meant as JSON that cannot
+// be read (a syntax error, a member of the wrong JSON type) gives no
+// metadata and an attempt marked malformed.
+func (c *Client) fetchMetadata(ctx context.Context, target string) (DiscoveryAttempt, *Metadata, error) {
+	attempt := DiscoveryAttempt{URL: redactURL(target)}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return attempt, nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return attempt, nil, unwrapURLError(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	attempt.StatusCode = resp.StatusCode
+	attempt.Status = resp.Status
+	attempt.ContentType = resp.Header.Get("Content-Type")
+	if err != nil {
+		err = unwrapURLError(err)
+		attempt.Note = "reading the response failed: " + err.Error()
+		return attempt, nil, err
+	}
+
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		if loc := resp.Header.Get("Location"); loc != "" {
+			attempt.Location = redactURL(resolveLocation(resp.Request.URL, loc))
+		}
+		return attempt, nil, nil
+	case resp.StatusCode < 200 || resp.StatusCode >= 300:
+		return attempt, nil, nil
+	case len(body) > maxBodyBytes:
+		attempt.Note = "larger than 1 MiB, not metadata"
+		return attempt, nil, nil
+	}
+
+	md, note, malformed := parseMetadata(body, attempt.ContentType)
+	attempt.Note = note
+	attempt.malformed = malformed
+	if md != nil {
+		md.Source = target
+	}
+	return attempt, md, nil
+}
+
+// parseMetadata reads a metadata document. It returns nil and a note saying
+// why when body is not one; malformed is set when body is meant as JSON (by
+// its content type or its first character) but cannot be read.
+func parseMetadata(body []byte, contentType string) (md *Metadata, note string, malformed bool) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // A UTF-8 byte order mark.
+	trimmed := bytes.TrimSpace(body)
+	media, _, _ := mime.ParseMediaType(contentType)
+	looksJSON := bytes.HasPrefix(trimmed, []byte("{")) || media == "application/json" ||
+		strings.HasSuffix(media, "+json")
+	ct := contentType
+	if ct == "" {
+		ct = "no content type"
+	}
+
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil || members == nil {
+		switch {
+		case len(trimmed) == 0:
+			return nil, "empty body, not metadata", looksJSON
+		case !looksJSON:
+			return nil, fmt.Sprintf("not JSON (%s): %s", ct, snippet(body)), false
+		case err == nil: // null
+			return nil, "JSON null, not a metadata object", true
+		}
+		return nil, "not valid JSON: " + describeJSONError(err), true
+	}
+	_, hasIssuer := members["issuer"]
+	_, hasToken := members["token_endpoint"]
+	if !hasIssuer && !hasToken {
+		return nil, "a JSON object with neither issuer nor token_endpoint, not metadata", false
+	}
+	md = &Metadata{}
+	if err := json.Unmarshal(body, md); err != nil {
+		return nil, "malformed metadata: " + describeJSONError(err), true
+	}
+	return md, "", false
+}
+
+// describeJSONError says where and how a document breaks JSON, or which
+// member has the wrong type.
+func describeJSONError(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("%s (at byte %d)", syntax.Error(), syntax.Offset)
+	case errors.As(err, &typ):
+		want := "a string"
+		if typ.Type != nil && typ.Type.Kind() == reflect.Slice {
+			want = "an array of strings"
+		}
+		field := typ.Field
+		if field == "" {
+			return fmt.Sprintf("the document is a JSON %s, not an object", typ.Value)
+		}
+		return fmt.Sprintf("%s is a JSON %s, not %s", field, typ.Value, want)
+	}
+	return err.Error()
+}
+
+// unwrapURLError drops the method and URL url.Error repeats, which the
+// attempt shows already.
+func unwrapURLError(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}
+
+// resolveLocation makes a relative Location absolute, so the error names
+// the address in full.
+func resolveLocation(base *url.URL, loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil || base == nil {
+		return loc
+	}
+	return base.ResolveReference(u).String()
+}
+
+// Client authentication methods PickClientAuth may choose beyond those in
+// ClientAuthMethods; the provider cannot send them yet.
+const ()
+
+// PickClientAuth chooses how to authenticate the client when client_auth is
+// unset, from the token_endpoint_auth_methods_supported of the server's
+// metadata: client_secret_basic when a secret is set and the server supports
+// it (an empty list means client_secret_basic only, RFC 8414 section 2),
+// else client_secret_post with a secret, else private_key_jwt with a
+// private key, else client_secret_jwt with a secret, else none without a
+// secret. It returns "" and the reason, fit to show the user, when no method
+// fits; reason is "" otherwise.
+func PickClientAuth(supported []string, hasSecret, hasPrivateKey bool) (method string, reason string) {
+	supports := func(m string) bool { return slices.Contains(supported, m) }
+	switch {
+	case hasSecret && (len(supported) == 0 || supports(AuthClientSecretBasic)):
+		return AuthClientSecretBasic, ""
+	case hasSecret && supports(AuthClientSecretPost):
+		return AuthClientSecretPost, ""
+	case hasPrivateKey && supports(AuthPrivateKeyJWT):
+		return AuthPrivateKeyJWT, ""
+	case hasSecret && supports(AuthClientSecretJWT):
+		return AuthClientSecretJWT, ""
+	case !hasSecret && supports(AuthNone):
+		return AuthNone, ""
+	}
+
+	var have string
+	switch {
+	case hasSecret && hasPrivateKey:
+		have = "a client secret and a private key"
+	case hasSecret:
+		have = "a client secret"
+	case hasPrivateKey:
+		have = "a private key and no client secret"
+	default:
+		have = "no client secret and no private key"
+	}
+	if len(supported) == 0 {
+		return "", fmt.Sprintf("The server's metadata lists no token_endpoint_auth_methods_supported, which RFC 8414 "+
+			"reads as client_secret_basic only, and the configuration has %s. Set client_secret, or set "+
+			"client_auth explicitly (\"none\" for a public client).", have)
+	}
+	quoted := make([]string, len(supported))
+	for i, m := range supported {
+		quoted[i] = fmt.Sprintf("%q", m)
+	}
+	return "", fmt.Sprintf("The server accepts client authentication by %s (token_endpoint_auth_methods_supported), "+
+		"none of which fits a configuration with %s. Set client_auth explicitly, or configure the credentials "+
+		"one of those methods needs.", strings.Join(quoted, ", "), have)
+}
