@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -27,6 +29,7 @@ import (
 var (
 	_ provider.Provider                       = (*oauth2Provider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*oauth2Provider)(nil)
+	_ provider.ProviderWithFunctions          = (*oauth2Provider)(nil)
 	_ provider.ProviderWithValidateConfig     = (*oauth2Provider)(nil)
 )
 
@@ -34,9 +37,11 @@ var (
 // attribute, when the attribute is not set in the configuration.
 const (
 	envTokenURL     = "OAUTH2_TOKEN_URL"
+	envIssuerURL    = "OAUTH2_ISSUER_URL"
 	envClientID     = "OAUTH2_CLIENT_ID"
 	envClientSecret = "OAUTH2_CLIENT_SECRET"
 	envClientAuth   = "OAUTH2_CLIENT_AUTH"
+	envPrivateKey   = "OAUTH2_PRIVATE_KEY"
 )
 
 // New returns the provider factory; version is set at release time.
@@ -64,17 +69,16 @@ type providerModel struct {
 	ParamsIn     types.String `tfsdk:"params_in"`
 	Headers      types.Map    `tfsdk:"headers"`
 	Timeout      types.String `tfsdk:"timeout"`
-}
 
-// providerData is what Configure hands to the data source and the ephemeral
-// resource: one HTTP client and the provider-level request settings that
-// each token request starts from.
-type providerData struct {
-	client   *oauth2client.Client
-	defaults oauth2client.Request
-	// unknown names an attribute whose value is not known yet (it depends
-	// on a resource not yet created), or is "" when all are known.
-	unknown string
+	IssuerURL          types.String `tfsdk:"issuer_url"`
+	RevocationURL      types.String `tfsdk:"revocation_url"`
+	PrivateKey         types.String `tfsdk:"private_key"`
+	PrivateKeyID       types.String `tfsdk:"private_key_id"`
+	SigningAlgorithm   types.String `tfsdk:"signing_algorithm"`
+	ClientCertificate  types.String `tfsdk:"client_certificate_pem"`
+	ClientKey          types.String `tfsdk:"client_key_pem"`
+	CACertificate      types.String `tfsdk:"ca_certificate_pem"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
 }
 
 func (p *oauth2Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -89,10 +93,26 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 		Attributes: map[string]schema.Attribute{
 			"token_url": schema.StringAttribute{
 				MarkdownDescription: "The token endpoint (RFC 6749 section 3.2), an absolute `https://` (or `http://`) " +
-					"URL. Falls back to the `" + envTokenURL + "` environment variable; " +
-					"one of the two is required.",
+					"URL. Falls back to the `" + envTokenURL + "` environment variable. Exactly one of `token_url` and " +
+					"`issuer_url` is required, from the configuration or the environment.",
 				Optional:   true,
-				Validators: []validator.String{tokenURLValidator{}},
+				Validators: []validator.String{urlValidator{}},
+			},
+			"issuer_url": schema.StringAttribute{
+				MarkdownDescription: "The authorization server's issuer identifier, for discovery instead of `token_url`: " +
+					"the provider reads `<issuer_url>/.well-known/openid-configuration` (OpenID Connect Discovery 1.0), " +
+					"falling back to the RFC 8414 `/.well-known/oauth-authorization-server` document, checks that its " +
+					"`issuer` matches, and takes the token and revocation endpoints from it, once per provider process. " +
+					"When `client_auth` is unset it is picked from the server's `token_endpoint_auth_methods_supported`. " +
+					"Falls back to `" + envIssuerURL + "`.",
+				Optional:   true,
+				Validators: []validator.String{urlValidator{}},
+			},
+			"revocation_url": schema.StringAttribute{
+				MarkdownDescription: "The token revocation endpoint (RFC 7009), for `revoke_on_close` on the ephemeral " +
+					"resource. Defaults to the discovered `revocation_endpoint` when `issuer_url` is set.",
+				Optional:   true,
+				Validators: []validator.String{urlValidator{}},
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "The client identifier (RFC 6749 section 2.2). Falls back to `" + envClientID + "`.",
@@ -107,10 +127,13 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"client_auth": schema.StringAttribute{
 				MarkdownDescription: "How the client authenticates to the token endpoint: " + valuesList(oauth2client.ClientAuthMethods) +
 					". `client_secret_basic` sends `client_id` and `client_secret` form-encoded in an HTTP Basic header " +
-					"(RFC 6749 section 2.3.1); `client_secret_post` sends them in the request body; `none` sends only " +
-					"`client_id` with the grant parameters (public clients). Defaults to `client_secret_basic` when a " +
-					"client secret is set and `none` otherwise. Falls back to `" + envClientAuth + "`. The provider never " +
-					"retries with another method.",
+					"(RFC 6749 section 2.3.1); `client_secret_post` sends them in the request body; `client_secret_jwt` " +
+					"and `private_key_jwt` send a short-lived JWT client assertion (RFC 7523 section 2.2, OpenID Connect " +
+					"Core section 9) signed HS256 with the client secret or with `private_key`; `tls_client_auth` and " +
+					"`self_signed_tls_client_auth` (RFC 8705) authenticate with `client_certificate_pem`; `none` sends only " +
+					"`client_id` (public clients). Defaults to `client_secret_basic` when a client secret is set and `none` " +
+					"otherwise, or, with `issuer_url`, to what the server supports. Falls back to `" + envClientAuth + "`. " +
+					"The provider never retries with another method.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(oauth2client.ClientAuthMethods...)},
 			},
@@ -124,6 +147,46 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Validators:          []validator.String{stringvalidator.OneOf(oauth2client.ParamsLocations...)},
 			},
 			"headers": schema.MapAttribute{MarkdownDescription: descHeaders, Optional: true, ElementType: types.StringType, Validators: headersValidators},
+			"private_key": schema.StringAttribute{
+				MarkdownDescription: "PEM private key (PKCS#8, PKCS#1 or SEC1; RSA of 2048 bits or more, ECDSA P-256/P-384/" +
+					"P-521 or Ed25519) that signs `private_key_jwt` client assertions and `jwt_bearer_grant` claims. Falls " +
+					"back to `" + envPrivateKey + "`.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"private_key_id": schema.StringAttribute{
+				MarkdownDescription: "Sent as the `kid` header of the JWTs `private_key` signs, so the server can pick the " +
+					"key registered for the client.",
+				Optional: true,
+			},
+			"signing_algorithm": schema.StringAttribute{
+				MarkdownDescription: "JWS algorithm for `private_key`: " + valuesList(oauth2client.SigningAlgorithms) +
+					". Defaults from the key: `RS256` for RSA, `ES256`/`ES384`/`ES512` for P-256/P-384/P-521, `EdDSA` for Ed25519.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(oauth2client.SigningAlgorithms...)},
+			},
+			"client_certificate_pem": schema.StringAttribute{
+				MarkdownDescription: "PEM client certificate (and chain) for mutual TLS (RFC 8705), presented on every " +
+					"request the provider makes. Requires `client_key_pem`.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("client_key_pem"))},
+			},
+			"client_key_pem": schema.StringAttribute{
+				MarkdownDescription: "PEM private key of `client_certificate_pem`.",
+				Optional:            true,
+				Sensitive:           true,
+				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("client_certificate_pem"))},
+			},
+			"ca_certificate_pem": schema.StringAttribute{
+				MarkdownDescription: "PEM certificates trusted in addition to the system's roots, for servers with a " +
+					"private certificate authority.",
+				Optional: true,
+			},
+			"insecure_skip_verify": schema.BoolAttribute{
+				MarkdownDescription: "Skip the verification of the server's certificate. Anyone on the network path can " +
+					"then read the client credentials and the tokens; use it only to diagnose, never in production.",
+				Optional: true,
+			},
 			"timeout": schema.StringAttribute{
 				MarkdownDescription: "How long one token request may take, as a Go duration such as `10s` or `1m30s`. " +
 					"Defaults to `" + oauth2client.DefaultTimeout.String() + "`.",
@@ -163,14 +226,35 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 			return
 		}
 	}
+	var tlsConfig *tls.Config
+	if unknown == "" {
+		// validateSettings parsed these already; a failure here cannot
+		// happen, but is reported rather than ignored.
+		var err error
+		if tlsConfig, err = s.tls.TLSConfig(); err != nil {
+			resp.Diagnostics.AddError("Invalid TLS Settings", err.Error())
+			return
+		}
+		if s.privateKey != "" {
+			key, err := oauth2client.ParseSigningKey(s.privateKey, s.signingAlgorithm, s.privateKeyID)
+			if err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("private_key"), "Invalid Private Key", err.Error())
+				return
+			}
+			s.request.SigningKey = key
+		}
+	}
 	timeout, _ := time.ParseDuration(s.timeout)
 	data := &providerData{
-		client:   oauth2client.New(timeout, p.now),
-		defaults: s.request,
-		unknown:  unknown,
+		client:        oauth2client.New(timeout, p.now, tlsConfig),
+		defaults:      s.request,
+		issuerURL:     s.issuerURL,
+		revocationURL: s.revocationURL,
+		unknown:       unknown,
 	}
 	tflog.Debug(ctx, "Configured the oauth2 provider", map[string]any{
 		"token_url":   s.request.TokenURL,
+		"issuer_url":  s.issuerURL,
 		"client_id":   s.request.ClientID,
 		"client_auth": s.request.ClientAuth,
 		"params_in":   s.request.ParamsIn,
@@ -189,10 +273,21 @@ func (p *oauth2Provider) EphemeralResources(context.Context) []func() ephemeral.
 	return []func() ephemeral.EphemeralResource{NewTokenEphemeralResource}
 }
 
+func (p *oauth2Provider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{NewJWTClaimsFunction}
+}
+
 // settings is the provider block after environment fallbacks and defaults.
 type settings struct {
 	request oauth2client.Request
 	timeout string
+
+	issuerURL        string
+	revocationURL    string
+	privateKey       string
+	privateKeyID     string
+	signingAlgorithm string
+	tls              oauth2client.TLSOptions
 	// from records where each of the env-backed values came from, so an
 	// error can name the attribute or the variable the user set.
 	from map[string]string
@@ -231,6 +326,20 @@ func resolveSettings(c providerModel) (settings, string) {
 	r.Audience = str("audience", c.Audience, "")
 	r.ParamsIn = str("params_in", c.ParamsIn, "")
 	s.timeout = str("timeout", c.Timeout, "")
+	s.issuerURL = str("issuer_url", c.IssuerURL, envIssuerURL)
+	s.revocationURL = str("revocation_url", c.RevocationURL, "")
+	s.privateKey = str("private_key", c.PrivateKey, envPrivateKey)
+	s.privateKeyID = str("private_key_id", c.PrivateKeyID, "")
+	s.signingAlgorithm = str("signing_algorithm", c.SigningAlgorithm, "")
+	s.tls = oauth2client.TLSOptions{
+		ClientCertificatePEM: str("client_certificate_pem", c.ClientCertificate, ""),
+		ClientKeyPEM:         str("client_key_pem", c.ClientKey, ""),
+		CACertificatePEM:     str("ca_certificate_pem", c.CACertificate, ""),
+		InsecureSkipVerify:   c.InsecureSkipVerify.ValueBool(),
+	}
+	if c.InsecureSkipVerify.IsUnknown() && unknown == "" {
+		unknown = "insecure_skip_verify"
+	}
 	for name, v := range map[string]interface{ IsUnknown() bool }{
 		"scopes": c.Scopes, "resource": c.Resource, "extra_params": c.ExtraParams, "headers": c.Headers,
 	} {
@@ -242,7 +351,9 @@ func resolveSettings(c providerModel) (settings, string) {
 	r.Resources = stringList(c.Resource)
 	r.ExtraParams = stringMap(c.ExtraParams)
 	r.Headers = stringMap(c.Headers)
-	if r.ClientAuth == "" {
+	// With issuer_url and no client_auth, the method is picked from what the
+	// server says it supports, at discovery.
+	if r.ClientAuth == "" && s.issuerURL == "" {
 		r.ClientAuth = oauth2client.DefaultClientAuth(r.ClientSecret)
 	}
 	if r.ParamsIn == "" {
@@ -259,34 +370,77 @@ func validateSettings(s settings, diags interface {
 }) {
 	r := s.request
 	switch {
-	case r.TokenURL == "":
+	case r.TokenURL == "" && s.issuerURL == "":
 		diags.AddAttributeError(path.Root("token_url"), "Missing Token URL",
-			"The provider needs the token endpoint of the authorization server. Set token_url in the provider "+
-				"block or the "+envTokenURL+" environment variable.")
-	case s.from["token_url"] != "token_url":
-		if problem := oauth2client.CheckTokenURL(r.TokenURL); problem != "" {
-			diags.AddAttributeError(path.Root("token_url"), "Invalid Token URL",
-				fmt.Sprintf("The token URL from %s is not usable. %s", s.from["token_url"], problem))
+			"The provider needs the token endpoint of the authorization server. Set token_url (or the "+envTokenURL+
+				" environment variable), or issuer_url (or "+envIssuerURL+") to discover it.")
+	case r.TokenURL != "" && s.issuerURL != "":
+		diags.AddAttributeError(path.Root("issuer_url"), "Conflicting Token Endpoint Settings",
+			fmt.Sprintf("Both token_url (from %s) and issuer_url (from %s) are set; set exactly one. issuer_url "+
+				"discovers the token endpoint, token_url names it.", s.from["token_url"], s.from["issuer_url"]))
+	}
+	for _, attr := range []struct{ name, value, env string }{
+		{"token_url", r.TokenURL, envTokenURL}, {"issuer_url", s.issuerURL, envIssuerURL},
+	} {
+		if from := s.from[attr.name]; attr.value != "" && from != attr.name {
+			if problem := oauth2client.CheckTokenURL(attr.value); problem != "" {
+				diags.AddAttributeError(path.Root(attr.name), "Invalid URL",
+					fmt.Sprintf("The %s from %s is not usable. %s", attr.name, from, problem))
+			}
 		}
 	}
 	if from := s.from["client_auth"]; from != "" && from != "client_auth" && !contains(oauth2client.ClientAuthMethods, r.ClientAuth) {
 		diags.AddAttributeError(path.Root("client_auth"), "Invalid Client Authentication Method",
 			fmt.Sprintf("%s is %q; it must be one of %s.", from, r.ClientAuth, strings.Join(quoteAll(oauth2client.ClientAuthMethods), ", ")))
 	}
-	if (r.ClientAuth == oauth2client.AuthClientSecretBasic || r.ClientAuth == oauth2client.AuthClientSecretPost) && r.ClientSecret == "" {
+	switch {
+	case contains(oauth2client.SecretAuthMethods, r.ClientAuth) && r.ClientSecret == "":
 		diags.AddAttributeError(path.Root("client_secret"), "Missing Client Secret",
-			fmt.Sprintf("client_auth is %q, which sends a client secret, but none is set. Set client_secret or the "+
-				"%s environment variable, or set client_auth = \"none\" for a public client.", r.ClientAuth, envClientSecret))
+			fmt.Sprintf("client_auth is %q, which needs a client secret, but none is set. Set client_secret or the "+
+				"%s environment variable, or set client_auth to the method the client is registered for.", r.ClientAuth, envClientSecret))
+	case r.ClientAuth == oauth2client.AuthClientSecretJWT && len(r.ClientSecret) < 32:
+		diags.AddAttributeError(path.Root("client_secret"), "Client Secret Too Short for client_secret_jwt",
+			fmt.Sprintf("client_secret_jwt signs with HS256, which needs a key of at least 32 bytes (RFC 7518 section "+
+				"3.2); this client secret has %d. Have the server issue a longer secret, or use another client_auth.",
+				len(r.ClientSecret)))
+	case r.ClientAuth == oauth2client.AuthPrivateKeyJWT && s.privateKey == "":
+		diags.AddAttributeError(path.Root("private_key"), "Missing Private Key",
+			"client_auth is \"private_key_jwt\", which signs client assertions with a private key, but none is set. "+
+				"Set private_key or the "+envPrivateKey+" environment variable.")
+	case contains(oauth2client.TLSAuthMethods, r.ClientAuth) && s.tls.ClientCertificatePEM == "":
+		diags.AddAttributeError(path.Root("client_certificate_pem"), "Missing Client Certificate",
+			fmt.Sprintf("client_auth is %q, which authenticates with a TLS client certificate, but none is set. "+
+				"Set client_certificate_pem and client_key_pem.", r.ClientAuth))
 	}
-	if (r.ClientAuth == oauth2client.AuthClientSecretBasic || r.ClientAuth == oauth2client.AuthClientSecretPost) && r.ClientID == "" {
+	if r.ClientAuth != "" && r.ClientAuth != oauth2client.AuthNone && r.ClientAuth != oauth2client.AuthPrivateKeyJWT &&
+		!contains(oauth2client.TLSAuthMethods, r.ClientAuth) && r.ClientID == "" {
 		diags.AddAttributeError(path.Root("client_id"), "Missing Client ID",
 			fmt.Sprintf("client_auth is %q, which sends a client ID with the secret, but none is set. Set client_id "+
+				"or the %s environment variable.", r.ClientAuth, envClientID))
+	}
+	if (r.ClientAuth == oauth2client.AuthPrivateKeyJWT || contains(oauth2client.TLSAuthMethods, r.ClientAuth)) && r.ClientID == "" {
+		diags.AddAttributeError(path.Root("client_id"), "Missing Client ID",
+			fmt.Sprintf("client_auth is %q, which identifies the client by client_id, but none is set. Set client_id "+
 				"or the %s environment variable.", r.ClientAuth, envClientID))
 	}
 	if r.ClientAuth == oauth2client.AuthNone && r.ClientSecret != "" {
 		diags.AddAttributeWarning(path.Root("client_auth"), "Client Secret Not Sent",
 			fmt.Sprintf("client_auth is \"none\", so the client secret from %s is never sent. Remove it, or set "+
 				"client_auth to the method the server expects.", s.from["client_secret"]))
+	}
+	if s.privateKey != "" {
+		if _, err := oauth2client.ParseSigningKey(s.privateKey, s.signingAlgorithm, s.privateKeyID); err != nil {
+			diags.AddAttributeError(path.Root("private_key"), "Invalid Private Key",
+				fmt.Sprintf("The private key from %s cannot sign: %s.", s.from["private_key"], err))
+		}
+	}
+	if _, err := s.tls.TLSConfig(); err != nil {
+		diags.AddAttributeError(path.Root("client_certificate_pem"), "Invalid TLS Settings", err.Error()+".")
+	}
+	if s.tls.InsecureSkipVerify {
+		diags.AddAttributeWarning(path.Root("insecure_skip_verify"), "Server Certificates Not Verified",
+			"insecure_skip_verify = true: the provider does not check whom it sends the client credentials to. "+
+				"Anyone on the network path can read them and the tokens. Set ca_certificate_pem instead.")
 	}
 	for name := range r.Headers {
 		if problem := oauth2client.CheckHeader(name, r.ClientAuth); problem != "" {

@@ -48,8 +48,14 @@ var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // expires_at can be asserted exactly, and the echo provider, which turns
 // ephemeral values into state for the tests that need to read them.
 func protoV6ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return protoV6ProviderFactoriesWithClock(func() time.Time { return testNow })
+}
+
+// protoV6ProviderFactoriesWithClock is for tests whose servers check the
+// time in what the provider signs, such as a JWT's exp.
+func protoV6ProviderFactoriesWithClock(now func() time.Time) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"oauth2": providerserver.NewProtocol6WithError(&oauth2Provider{version: "test", now: func() time.Time { return testNow }}),
+		"oauth2": providerserver.NewProtocol6WithError(&oauth2Provider{version: "test", now: now}),
 		"echo":   echoprovider.NewProviderServer(),
 	}
 }
@@ -179,7 +185,7 @@ func TestAccProvider_validation(t *testing.T) {
 			`provider "oauth2" {
   token_url = "auth.example.com/token"
 }`,
-			`Invalid Token URL[\s\S]*absolute URL`,
+			`Invalid URL[\s\S]*absolute URL`,
 		},
 		"unknown client_auth": {
 			`provider "oauth2" {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -39,31 +41,26 @@ func maskSecrets(ctx context.Context, secrets ...string) context.Context {
 	return ctx
 }
 
-// fetchToken requests the token that model describes, starting from the
-// provider's settings, and fills in model's outputs. It returns ctx with
-// the token's own values masked too.
-func fetchToken(ctx context.Context, data *providerData, model *tokenModel) (context.Context, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if data == nil {
-		diags.AddError("Provider Not Configured",
-			"The oauth2 provider was not configured before the token was requested. This is a bug in the "+
-				"provider; please report it.")
-		return ctx, diags
-	}
-	if data.unknown != "" {
-		diags.AddAttributeError(path.Root(data.unknown), "Provider Configuration Not Known Yet",
-			fmt.Sprintf("The provider's %s depends on a value that is known only after apply, so no token can be "+
-				"requested now. Set it from values known at plan time (variables, locals, data sources).", data.unknown))
-		return ctx, diags
-	}
-
-	req, d := tokenRequest(ctx, data.defaults, model)
-	diags.Append(d...)
-	ctx = maskSecrets(ctx, req.ClientSecret, req.Password, req.RefreshToken)
+// prepareToken builds the request model describes, starting from the
+// provider's settings (after discovery, when issuer_url is set). It returns
+// ctx with the request's secrets masked, and the revocation endpoint ("" when
+// none is known).
+func prepareToken(ctx context.Context, data *providerData, model *tokenModel) (context.Context, oauth2client.Request, string, diag.Diagnostics) {
+	ctx = maskSecrets(ctx, data.secrets()...)
+	defaults, revocation, diags := data.endpoints(ctx)
 	if diags.HasError() {
-		return ctx, diags
+		return ctx, defaults, "", diags
 	}
+	req, d := tokenRequest(ctx, defaults, model)
+	diags.Append(d...)
+	ctx = maskSecrets(ctx, req.Password, req.RefreshToken, req.Assertion, req.SubjectToken, req.ActorToken)
+	return ctx, req, revocation, diags
+}
 
+// fetchToken sends req and fills in model's outputs. It returns ctx with
+// the token's own values masked too.
+func fetchToken(ctx context.Context, data *providerData, req oauth2client.Request, model *tokenModel) (context.Context, diag.Diagnostics) {
+	var diags diag.Diagnostics
 	token, outcome, err := data.client.Fetch(ctx, req)
 	fields := map[string]any{
 		"token_url":   req.TokenURL,
@@ -107,6 +104,31 @@ func tokenRequest(ctx context.Context, defaults oauth2client.Request, m *tokenMo
 		var g refreshTokenGrantModel
 		diags.Append(m.RefreshTokenGrant.As(ctx, &g, basetypes.ObjectAsOptions{})...)
 		r.RefreshToken = g.RefreshToken.ValueString()
+	}
+	if !m.JWTBearerGrant.IsNull() && !m.JWTBearerGrant.IsUnknown() {
+		var g jwtBearerGrantModel
+		diags.Append(m.JWTBearerGrant.As(ctx, &g, basetypes.ObjectAsOptions{})...)
+		r.Assertion = g.Assertion.ValueString()
+		if !g.Claims.IsNull() && !g.Claims.IsUnknown() {
+			claims, err := dynamicToGo(g.Claims)
+			obj, isObject := claims.(map[string]any)
+			switch {
+			case err != nil:
+				diags.AddAttributeError(path.Root("jwt_bearer_grant").AtName("claims"), "Invalid Claims", err.Error())
+			case !isObject:
+				diags.AddAttributeError(path.Root("jwt_bearer_grant").AtName("claims"), "Invalid Claims",
+					"claims must be an object, such as { sub = \"user\" }.")
+			default:
+				r.AssertionClaims = obj
+			}
+		}
+	}
+	if !m.TokenExchangeGrant.IsNull() && !m.TokenExchangeGrant.IsUnknown() {
+		var g tokenExchangeGrantModel
+		diags.Append(m.TokenExchangeGrant.As(ctx, &g, basetypes.ObjectAsOptions{})...)
+		r.SubjectToken, r.SubjectTokenType = g.SubjectToken.ValueString(), g.SubjectTokenType.ValueString()
+		r.ActorToken, r.ActorTokenType = g.ActorToken.ValueString(), g.ActorTokenType.ValueString()
+		r.RequestedTokenType = g.RequestedTokenType.ValueString()
 	}
 	if !m.GrantType.IsNull() {
 		r.GrantType = m.GrantType.ValueString()
@@ -156,9 +178,76 @@ func setTokenOutputs(ctx context.Context, m *tokenModel, t *oauth2client.Token) 
 	m.Scope = types.StringPointerValue(t.Scope)
 	m.RefreshToken = types.StringPointerValue(t.RefreshToken)
 	m.IDToken = types.StringPointerValue(t.IDToken)
+	m.IssuedTokenType = types.StringPointerValue(t.IssuedTokenType)
 	extra, diags := types.MapValueFrom(ctx, types.StringType, t.Extra)
 	m.Extra = extra
 	return diags
+}
+
+// dynamicToGo turns a Terraform value of any type into the Go value its JSON
+// encoding has: objects and maps become map[string]any, lists, sets and
+// tuples []any, whole numbers int64 (JWT times must be integers).
+func dynamicToGo(v attr.Value) (any, error) {
+	if v == nil || v.IsNull() {
+		return nil, nil
+	}
+	if v.IsUnknown() {
+		return nil, errors.New("a value is not known yet")
+	}
+	elements := func(vs []attr.Value) ([]any, error) {
+		out := make([]any, 0, len(vs))
+		for _, e := range vs {
+			g, err := dynamicToGo(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	}
+	fields := func(vs map[string]attr.Value) (map[string]any, error) {
+		out := make(map[string]any, len(vs))
+		for k, e := range vs {
+			g, err := dynamicToGo(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = g
+		}
+		return out, nil
+	}
+	switch x := v.(type) {
+	case types.Dynamic:
+		return dynamicToGo(x.UnderlyingValue())
+	case types.String:
+		return x.ValueString(), nil
+	case types.Bool:
+		return x.ValueBool(), nil
+	case types.Int64:
+		return x.ValueInt64(), nil
+	case types.Float64:
+		return x.ValueFloat64(), nil
+	case types.Number:
+		f := x.ValueBigFloat()
+		if f.IsInt() {
+			if i, acc := f.Int64(); acc == big.Exact {
+				return i, nil
+			}
+		}
+		f64, _ := f.Float64()
+		return f64, nil
+	case types.Object:
+		return fields(x.Attributes())
+	case types.Map:
+		return fields(x.Elements())
+	case types.List:
+		return elements(x.Elements())
+	case types.Set:
+		return elements(x.Elements())
+	case types.Tuple:
+		return elements(x.Elements())
+	}
+	return nil, fmt.Errorf("values of type %s cannot be claims", v.Type(context.Background()))
 }
 
 func valueOr(s *string) string {

@@ -50,7 +50,12 @@ func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, diags := fetchToken(ctx, d.data, &model)
+	ctx, tokenReq, _, diags := prepareToken(ctx, d.data, &model)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, diags = fetchToken(ctx, d.data, tokenReq, &model)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -2,15 +2,33 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
 )
 
 var (
 	_ ephemeral.EphemeralResource              = (*tokenEphemeralResource)(nil)
 	_ ephemeral.EphemeralResourceWithConfigure = (*tokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithClose     = (*tokenEphemeralResource)(nil)
 )
+
+// privateRevocationKey holds, between Open and Close, what revoke_on_close
+// needs and nothing more.
+const privateRevocationKey = "revocation"
+
+type revocationData struct {
+	Endpoint     string            `json:"endpoint"`
+	AccessToken  string            `json:"access_token"`
+	RefreshToken string            `json:"refresh_token,omitempty"`
+	Headers      map[string]string `json:"headers,omitempty"`
+}
 
 // NewTokenEphemeralResource returns the oauth2_token ephemeral resource.
 func NewTokenEphemeralResource() ephemeral.EphemeralResource {
@@ -44,15 +62,86 @@ func (e *tokenEphemeralResource) Configure(_ context.Context, req ephemeral.Conf
 
 func (e *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	ctx = maskSecrets(ctx)
-	var model tokenModel
+	var model tokenEphemeralModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, diags := fetchToken(ctx, e.data, &model)
+	ctx, tokenReq, revocation, diags := prepareToken(ctx, e.data, &model.tokenModel)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	revoke := model.RevokeOnClose.ValueBool()
+	if revoke && revocation == "" {
+		// Checked before the token is requested: a token that cannot be
+		// revoked must not be issued when revocation was asked for.
+		resp.Diagnostics.AddAttributeError(path.Root("revoke_on_close"), "No Revocation Endpoint",
+			"revoke_on_close = true needs somewhere to revoke the token: set revocation_url in the provider block, "+
+				"or use issuer_url with a server whose metadata has a revocation_endpoint.")
+		return
+	}
+	ctx, diags = fetchToken(ctx, e.data, tokenReq, &model.tokenModel)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &model)...)
+
+	if revoke {
+		private, err := json.Marshal(revocationData{
+			Endpoint:     revocation,
+			AccessToken:  model.AccessToken.ValueString(),
+			RefreshToken: model.RefreshToken.ValueString(),
+			Headers:      tokenReq.Headers,
+		})
+		if err != nil {
+			resp.Diagnostics.AddError("Revocation Data Not Kept", err.Error())
+			return
+		}
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateRevocationKey, private)...)
+	}
+}
+
+// Close revokes the tokens Open issued when revoke_on_close asked for it.
+// A revocation that fails leaves a token that expires on its own, so it is
+// a warning, not an error that would fail the run.
+func (e *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
+	raw, diags := req.Private.GetKey(ctx, privateRevocationKey)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() || len(raw) == 0 {
+		return
+	}
+	var rd revocationData
+	if err := json.Unmarshal(raw, &rd); err != nil {
+		resp.Diagnostics.AddWarning("Token Not Revoked", "The data kept for revocation could not be read: "+err.Error())
+		return
+	}
+	ctx = maskSecrets(ctx, append(e.data.secrets(), rd.AccessToken, rd.RefreshToken)...)
+	base, _, d := e.data.endpoints(ctx)
+	if d.HasError() {
+		resp.Diagnostics.AddWarning("Token Not Revoked", "The provider settings needed to revoke the token are not usable.")
+		return
+	}
+	base.Headers = rd.Headers
+	for _, t := range []struct{ token, hint string }{
+		{rd.RefreshToken, oauth2client.HintRefreshToken},
+		{rd.AccessToken, oauth2client.HintAccessToken},
+	} {
+		if t.token == "" {
+			continue
+		}
+		err := e.data.client.Revoke(ctx, rd.Endpoint, base, t.token, t.hint)
+		tflog.Debug(ctx, "Token revocation", map[string]any{
+			"revocation_url": rd.Endpoint, "token_type_hint": t.hint, "client_auth": base.ClientAuth, "ok": err == nil,
+		})
+		if err != nil {
+			summary := "Token Not Revoked"
+			var rerr *oauth2client.RevocationError
+			if errors.As(err, &rerr) {
+				summary = rerr.Summary()
+			}
+			resp.Diagnostics.AddWarning(summary, err.Error())
+		}
+	}
 }

@@ -46,6 +46,8 @@ const (
 	kindStringList
 	kindStringMap
 	kindObject
+	kindBool
+	kindDynamic
 )
 
 // tokenAttr describes one attribute of oauth2_token for both kinds.
@@ -56,11 +58,13 @@ type tokenAttr struct {
 	// are optional, outputs computed, nested grant fields required.
 	required, optional, computed bool
 	sensitive                    bool
-	nested                       map[string]tokenAttr
-	stringValidators             []validator.String
-	listValidators               []validator.List
-	mapValidators                []validator.Map
-	objectValidators             []validator.Object
+	// ephemeralOnly attributes exist only on the ephemeral resource.
+	ephemeralOnly    bool
+	nested           map[string]tokenAttr
+	stringValidators []validator.String
+	listValidators   []validator.List
+	mapValidators    []validator.Map
+	objectValidators []validator.Object
 }
 
 var tokenAttributes = map[string]tokenAttr{
@@ -75,7 +79,8 @@ var tokenAttributes = map[string]tokenAttr{
 				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
 			"password": {kind: kindString, required: true, sensitive: true, description: "The user's password."},
 		},
-		objectValidators: []validator.Object{objectvalidator.ConflictsWith(path.MatchRoot("refresh_token_grant"))},
+		objectValidators: []validator.Object{objectvalidator.ConflictsWith(
+			path.MatchRoot("refresh_token_grant"), path.MatchRoot("jwt_bearer_grant"), path.MatchRoot("token_exchange_grant"))},
 	},
 	"refresh_token_grant": {
 		kind: kindObject, optional: true,
@@ -84,6 +89,47 @@ var tokenAttributes = map[string]tokenAttr{
 		nested: map[string]tokenAttr{
 			"refresh_token": {kind: kindString, required: true, sensitive: true, description: "The refresh token.",
 				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+		},
+		objectValidators: []validator.Object{objectvalidator.ConflictsWith(
+			path.MatchRoot("jwt_bearer_grant"), path.MatchRoot("token_exchange_grant"))},
+	},
+	"jwt_bearer_grant": {
+		kind: kindObject, optional: true,
+		description: "Makes a JWT bearer grant (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`, RFC 7523 " +
+			"section 2.1), for example with a workload identity token. Give either a ready `assertion` or `claims` " +
+			"for an assertion the provider signs with the provider's `private_key`. At most one grant block may be set.",
+		nested: map[string]tokenAttr{
+			"assertion": {kind: kindString, optional: true, sensitive: true, description: "A signed JWT to present.",
+				stringValidators: []validator.String{
+					stringvalidator.LengthAtLeast(1),
+					stringvalidator.ExactlyOneOf(path.MatchRelative().AtParent().AtName("claims")),
+				}},
+			"claims": {kind: kindDynamic, optional: true,
+				description: "Claims of an assertion the provider signs with `private_key`, as an object: " +
+					"`{ sub = \"user\", scope = [\"a\"] }`. `iss` defaults to the client ID, `aud` to the token " +
+					"endpoint; `iat`, `exp` (5 minutes) and `jti` are added when absent."},
+		},
+		objectValidators: []validator.Object{objectvalidator.ConflictsWith(path.MatchRoot("token_exchange_grant"))},
+	},
+	"token_exchange_grant": {
+		kind: kindObject, optional: true,
+		description: "Makes a token exchange grant (`grant_type=urn:ietf:params:oauth:grant-type:token-exchange`, " +
+			"RFC 8693): trades `subject_token` (and, for delegation, `actor_token`) for a new token. The server " +
+			"says what it issued in `issued_token_type`.",
+		nested: map[string]tokenAttr{
+			"subject_token": {kind: kindString, required: true, sensitive: true,
+				description:      "The token that represents the party on whose behalf the request is made.",
+				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"subject_token_type": {kind: kindString, required: true,
+				description:      "Its type, such as `urn:ietf:params:oauth:token-type:access_token` or `urn:ietf:params:oauth:token-type:jwt`.",
+				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"actor_token": {kind: kindString, optional: true, sensitive: true,
+				description:      "The token of the acting party, for delegation.",
+				stringValidators: []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("actor_token_type"))}},
+			"actor_token_type": {kind: kindString, optional: true, description: "The type of `actor_token`.",
+				stringValidators: []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("actor_token"))}},
+			"requested_token_type": {kind: kindString, optional: true,
+				description: "The type of token wanted, such as `urn:ietf:params:oauth:token-type:access_token`."},
 		},
 	},
 	"grant_type": {
@@ -124,6 +170,14 @@ var tokenAttributes = map[string]tokenAttr{
 		description: "The refresh token, for a later `refresh_token_grant`; null when none was issued."},
 	"id_token": {kind: kindString, computed: true, sensitive: true,
 		description: "The OpenID Connect ID token; null when none was issued."},
+	"issued_token_type": {kind: kindString, computed: true,
+		description: "The type of the issued token in a token exchange (RFC 8693 section 2.2.1); null when the " +
+			"server did not say."},
+	"revoke_on_close": {kind: kindBool, optional: true, ephemeralOnly: true,
+		description: "Revoke the access token, and the refresh token when one was issued, at the revocation " +
+			"endpoint (RFC 7009) when Terraform closes the ephemeral resource, at the end of the plan or apply " +
+			"that opened it. Needs the provider's `revocation_url`, or an `issuer_url` whose metadata names a " +
+			"revocation endpoint. A failed revocation is a warning. Defaults to `false`."},
 	"extra": {kind: kindStringMap, computed: true,
 		description: "Every other top-level field of the response, such as `not-before-policy` or `entityURI`. " +
 			"Values that are not strings are JSON-encoded (`1696859419`, `[\"a\",\"b\"]`)."},
@@ -131,6 +185,12 @@ var tokenAttributes = map[string]tokenAttr{
 
 func (a tokenAttr) dataSource() dsschema.Attribute {
 	switch a.kind {
+	case kindBool:
+		return dsschema.BoolAttribute{MarkdownDescription: a.description, Required: a.required, Optional: a.optional,
+			Computed: a.computed, Sensitive: a.sensitive}
+	case kindDynamic:
+		return dsschema.DynamicAttribute{MarkdownDescription: a.description, Required: a.required, Optional: a.optional,
+			Computed: a.computed, Sensitive: a.sensitive}
 	case kindInt64:
 		return dsschema.Int64Attribute{MarkdownDescription: a.description, Required: a.required, Optional: a.optional,
 			Computed: a.computed, Sensitive: a.sensitive}
@@ -156,6 +216,12 @@ func (a tokenAttr) dataSource() dsschema.Attribute {
 
 func (a tokenAttr) ephemeral() ephschema.Attribute {
 	switch a.kind {
+	case kindBool:
+		return ephschema.BoolAttribute{MarkdownDescription: a.description, Required: a.required, Optional: a.optional,
+			Computed: a.computed, Sensitive: a.sensitive}
+	case kindDynamic:
+		return ephschema.DynamicAttribute{MarkdownDescription: a.description, Required: a.required, Optional: a.optional,
+			Computed: a.computed, Sensitive: a.sensitive}
 	case kindInt64:
 		return ephschema.Int64Attribute{MarkdownDescription: a.description, Required: a.required, Optional: a.optional,
 			Computed: a.computed, Sensitive: a.sensitive}
@@ -182,7 +248,9 @@ func (a tokenAttr) ephemeral() ephschema.Attribute {
 func tokenDataSourceAttributes() map[string]dsschema.Attribute {
 	out := make(map[string]dsschema.Attribute, len(tokenAttributes))
 	for name, a := range tokenAttributes {
-		out[name] = a.dataSource()
+		if !a.ephemeralOnly {
+			out[name] = a.dataSource()
+		}
 	}
 	return out
 }
@@ -197,15 +265,17 @@ func tokenEphemeralAttributes() map[string]ephschema.Attribute {
 
 // tokenModel is the data of both kinds of oauth2_token.
 type tokenModel struct {
-	PasswordGrant     types.Object `tfsdk:"password_grant"`
-	RefreshTokenGrant types.Object `tfsdk:"refresh_token_grant"`
-	GrantType         types.String `tfsdk:"grant_type"`
-	Scopes            types.List   `tfsdk:"scopes"`
-	Audience          types.String `tfsdk:"audience"`
-	Resource          types.List   `tfsdk:"resource"`
-	ExtraParams       types.Map    `tfsdk:"extra_params"`
-	ParamsIn          types.String `tfsdk:"params_in"`
-	Headers           types.Map    `tfsdk:"headers"`
+	PasswordGrant      types.Object `tfsdk:"password_grant"`
+	RefreshTokenGrant  types.Object `tfsdk:"refresh_token_grant"`
+	JWTBearerGrant     types.Object `tfsdk:"jwt_bearer_grant"`
+	TokenExchangeGrant types.Object `tfsdk:"token_exchange_grant"`
+	GrantType          types.String `tfsdk:"grant_type"`
+	Scopes             types.List   `tfsdk:"scopes"`
+	Audience           types.String `tfsdk:"audience"`
+	Resource           types.List   `tfsdk:"resource"`
+	ExtraParams        types.Map    `tfsdk:"extra_params"`
+	ParamsIn           types.String `tfsdk:"params_in"`
+	Headers            types.Map    `tfsdk:"headers"`
 
 	AccessToken         types.String `tfsdk:"access_token"`
 	TokenType           types.String `tfsdk:"token_type"`
@@ -215,6 +285,7 @@ type tokenModel struct {
 	Scope               types.String `tfsdk:"scope"`
 	RefreshToken        types.String `tfsdk:"refresh_token"`
 	IDToken             types.String `tfsdk:"id_token"`
+	IssuedTokenType     types.String `tfsdk:"issued_token_type"`
 	Extra               types.Map    `tfsdk:"extra"`
 }
 
@@ -225,4 +296,23 @@ type passwordGrantModel struct {
 
 type refreshTokenGrantModel struct {
 	RefreshToken types.String `tfsdk:"refresh_token"`
+}
+
+type jwtBearerGrantModel struct {
+	Assertion types.String  `tfsdk:"assertion"`
+	Claims    types.Dynamic `tfsdk:"claims"`
+}
+
+type tokenExchangeGrantModel struct {
+	SubjectToken       types.String `tfsdk:"subject_token"`
+	SubjectTokenType   types.String `tfsdk:"subject_token_type"`
+	ActorToken         types.String `tfsdk:"actor_token"`
+	ActorTokenType     types.String `tfsdk:"actor_token_type"`
+	RequestedTokenType types.String `tfsdk:"requested_token_type"`
+}
+
+// tokenEphemeralModel adds the attributes only the ephemeral resource has.
+type tokenEphemeralModel struct {
+	tokenModel
+	RevokeOnClose types.Bool `tfsdk:"revoke_on_close"`
 }

@@ -13,22 +13,22 @@ import (
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
 )
 
-// tokenURLValidator accepts absolute http and https URLs.
-type tokenURLValidator struct{}
+// urlValidator accepts absolute http and https URLs.
+type urlValidator struct{}
 
-func (tokenURLValidator) Description(context.Context) string {
+func (urlValidator) Description(context.Context) string {
 	return "must be an absolute http:// or https:// URL"
 }
 
-func (v tokenURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v urlValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
-func (tokenURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (urlValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
 	if problem := oauth2client.CheckTokenURL(req.ConfigValue.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Token URL",
-			fmt.Sprintf("%s is not usable as a token endpoint. %s", req.Path, problem))
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid URL",
+			fmt.Sprintf("%s is not a usable endpoint URL. %s", req.Path, problem))
 	}
 }
 
