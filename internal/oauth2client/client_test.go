@@ -239,7 +239,7 @@ func TestFetch_dvinciRejectsBasic(t *testing.T) {
 	if outcome.Status != http.StatusUnauthorized {
 		t.Errorf("status = %d, want 401", outcome.Status)
 	}
-	assertErrorText(t, err, []string{"401 Unauthorized", "invalid_client", "client_secret_basic", "check client_id and client_secret"},
+	assertErrorText(t, err, []string{"401 Unauthorized", "invalid_client", "client_secret_basic", "check client_id and the credential", "http basic header"},
 		hardSecret)
 }
 

@@ -95,10 +95,9 @@ func (e *Error) Error() string {
 func (e *Error) hint() string {
 	switch e.Code {
 	case "invalid_client", "unauthorized_client":
-		return fmt.Sprintf("The server did not accept the client. Check client_id and client_secret, and that "+
-			"client_auth (now %q) is the method this client is registered for: client_secret_basic sends the "+
-			"credentials in an HTTP Basic header, client_secret_post in the request body, none sends only "+
-			"client_id. If the client is registered, check that it may use the %s grant.", e.ClientAuth, e.Grant)
+		return fmt.Sprintf("The server did not accept the client. Check client_id and the credential, and that "+
+			"client_auth (now %q, which %s) is the method this client is registered for. If it is, check that "+
+			"the client may use the %s grant.", e.ClientAuth, authSends[e.ClientAuth], e.Grant)
 	case "invalid_grant":
 		switch e.Grant {
 		case GrantPassword:
@@ -148,6 +147,18 @@ func (e *Error) hint() string {
 			"(HTTPS_PROXY, NO_PROXY)."
 	}
 	return ""
+}
+
+// authSends says, for hints, what each client authentication method puts on
+// the wire.
+var authSends = map[string]string{
+	AuthClientSecretBasic:       "sends client_id and client_secret in an HTTP Basic header",
+	AuthClientSecretPost:        "sends client_id and client_secret in the request body",
+	AuthClientSecretJWT:         "sends a JWT signed with client_secret, which must match the server's copy",
+	AuthPrivateKeyJWT:           "sends a JWT signed with private_key, which the server checks against the client's registered public key (and private_key_id)",
+	AuthTLSClientAuth:           "presents client_certificate_pem, whose subject the server checks",
+	AuthSelfSignedTLSClientAuth: "presents client_certificate_pem, which must be the one registered for the client",
+	AuthNone:                    "sends only client_id",
 }
 
 // snippetLen is how much of a response that is not OAuth2 an error shows:

@@ -4,10 +4,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,6 +27,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/oidctest"
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
 )
 
 // These tests cover the grants and client authentication methods beyond the
@@ -353,4 +359,212 @@ data "oauth2_token" "test" {
 			})
 		})
 	}
+}
+
+// Against oidc-provider, an OpenID Certified server: discovery, a resource
+// indicator, and revoke_on_close leaving the token inactive.
+func TestAccTokenEphemeralResource_oidcProviderRevokeOnClose(t *testing.T) {
+	const secret = "client-secret-0123456789-0123456789"
+	srv := oidctest.Start(t, []map[string]any{{
+		"client_id": "tf", "client_secret": secret, "token_endpoint_auth_method": "client_secret_post",
+		"grant_types": []string{"client_credentials"},
+	}})
+	var token string
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersions,
+		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "oauth2" {
+  issuer_url    = %[1]q
+  client_id     = "tf"
+  client_secret = %[2]q
+}
+
+ephemeral "oauth2_token" "test" {
+  revoke_on_close = true
+  resource        = ["https://api.example.test/"]
+  scopes          = ["api:read"]
+}
+
+provider "echo" {
+  data = ephemeral.oauth2_token.test
+}
+
+resource "echo" "test" {}
+`, srv.Issuer, secret),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("scope"), knownvalue.StringExact("api:read")),
+			},
+			Check: resource.TestCheckResourceAttrWith("echo.test", "data.access_token", func(v string) error {
+				token = v
+				return nil
+			}),
+		}},
+	})
+	if token == "" {
+		t.Fatal("no token reached the echo provider")
+	}
+	// The token was issued to client "tf" with the resource as audience,
+	// and was revoked when Terraform closed the ephemeral resource.
+	if info := srv.Introspect(t, token, "tf", secret); info["active"] != false {
+		t.Fatalf("the token is still active after Close: %v", info)
+	}
+}
+
+func TestAccTokenDataSource_oidcProviderDiscovery(t *testing.T) {
+	const secret = "client-secret-0123456789-0123456789"
+	srv := oidctest.Start(t, []map[string]any{{
+		"client_id": "tf", "client_secret": secret, "token_endpoint_auth_method": "client_secret_basic",
+		"grant_types": []string{"client_credentials"},
+	}})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "oauth2" {
+  issuer_url    = %[1]q
+  client_id     = "tf"
+  client_secret = %[2]q
+}
+
+data "oauth2_token" "test" {
+  resource = ["https://api.example.test/"]
+}
+`, srv.Issuer, secret),
+			Check: resource.TestCheckResourceAttrWith("data.oauth2_token.test", "access_token", func(v string) error {
+				if info := srv.Introspect(t, v, "tf", secret); info["active"] != true || info["aud"] != "https://api.example.test/" {
+					return fmt.Errorf("introspection: %v", info)
+				}
+				return nil
+			}),
+		}},
+	})
+}
+
+// The grants of the jwtServer test above, in the other kind each.
+func TestAccTokenKinds_jwtBearerEphemeralAndTokenExchangeData(t *testing.T) {
+	s := newJWTServer(t)
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersions,
+		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
+		Steps: []resource.TestStep{{
+			Config: jwtProviderBlock(t, s) + `
+ephemeral "oauth2_token" "bearer" {
+  jwt_bearer_grant = {
+    claims = { sub = "eph", roles = ["a", "b"] }
+  }
+}
+
+data "oauth2_token" "exchange" {
+  token_exchange_grant = {
+    subject_token        = "subject-token-value"
+    subject_token_type   = "urn:ietf:params:oauth:token-type:jwt"
+    actor_token          = "actor-token-value"
+    actor_token_type     = "urn:ietf:params:oauth:token-type:jwt"
+    requested_token_type = "urn:ietf:params:oauth:token-type:jwt"
+  }
+}
+
+provider "echo" {
+  data = ephemeral.oauth2_token.bearer.scope
+}
+
+resource "echo" "test" {}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data"), knownvalue.StringExact("sub:eph roles:[a b] exp-is-number:true")),
+				statecheck.ExpectKnownValue("data.oauth2_token.exchange", tfjsonpath.New("issued_token_type"),
+					knownvalue.StringExact("urn:ietf:params:oauth:token-type:jwt")),
+			},
+			Check: func(*terraform.State) error {
+				if err := s.check(); err != nil {
+					return err
+				}
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				for _, f := range s.forms {
+					if f.Get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange" &&
+						(f.Get("actor_token") != "actor-token-value" || f.Get("requested_token_type") == "") {
+						return fmt.Errorf("token exchange parameters: %v", f)
+					}
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// tls_client_auth: the provider presents client_certificate_pem on the
+// token request and trusts the server through ca_certificate_pem.
+func TestAccTokenDataSource_tlsClientAuth(t *testing.T) {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "clients"}, IsCA: true, BasicConstraintsValid: true,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	clientKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	clientDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "app"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, caCert, &clientKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientKeyDER, _ := x509.MarshalPKCS8PrivateKey(clientKey)
+	pemOf := func(typ string, der []byte) string {
+		return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+	}
+
+	tokens := tokenserver.New(tokenserver.Options{
+		Clients: []tokenserver.Client{{ID: "app", Auth: tokenserver.AuthNone}},
+		Users:   []tokenserver.User{{Username: "u", Password: "p"}},
+	})
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TLS.PeerCertificates) == 0 || r.TLS.PeerCertificates[0].Subject.CommonName != "app" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"invalid_client","error_description":"no client certificate"}`))
+			return
+		}
+		tokens.ServeHTTP(w, r)
+	}))
+	srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+
+	config := func(withCert bool) string {
+		cert := ""
+		if withCert {
+			cert = fmt.Sprintf("client_certificate_pem = %q\n  client_key_pem = %q", pemOf("CERTIFICATE", clientDER), pemOf("PRIVATE KEY", clientKeyDER))
+		}
+		return fmt.Sprintf(`
+provider "oauth2" {
+  token_url          = %[1]q
+  client_id          = "app"
+  client_auth        = %[2]q
+  ca_certificate_pem = %[3]q
+  %[4]s
+}
+
+data "oauth2_token" "test" {
+  password_grant = { username = "u", password = "p" }
+}
+`, srv.URL+"/token", map[bool]string{true: "tls_client_auth", false: "none"}[withCert], pemOf("CERTIFICATE", srv.Certificate().Raw), cert)
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{
+			{Config: config(false), ExpectError: regexp.MustCompile(`invalid_client[\s\S]*no client certificate`)},
+			{Config: config(true), Check: resource.TestCheckResourceAttr("data.oauth2_token.test", "token_type", "Bearer")},
+		},
+	})
 }
