@@ -2,10 +2,12 @@ package oauth2client
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,68 +20,200 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 )
 
-// DefaultTimeout bounds a token request when the configuration sets none.
+// DefaultTimeout bounds each request when the configuration sets none.
 const DefaultTimeout = 30 * time.Second
 
-// maxBodyBytes is how much of a response is read. Token responses are a few
-// kilobytes; x/oauth2 stops at the same limit.
+// maxBodyBytes is the largest response read. Token responses and metadata
+// are a few kilobytes; a larger response is refused (errTooLarge) rather
+// than cut short.
 const maxBodyBytes = 1 << 20
+
+// errTooLarge is the error of a response over maxBodyBytes.
+var errTooLarge = errors.New("the response is larger than 1 MiB")
+
+// Why an answer that arrived could not be read (see token.go for the
+// others).
+const (
+	problemTooLarge   = "too-large"
+	problemUnreadable = "unreadable"
+)
 
 // Client fetches tokens. The zero value is not usable; build one with New.
 type Client struct {
 	httpClient *http.Client
 	now        func() time.Time
+	retry      RetryPolicy
+	onRetry    func(context.Context, RetryEvent)
+	sleep      func(context.Context, time.Duration) error
 }
 
-// New returns a Client whose requests give up after timeout (DefaultTimeout
-// when zero), which reads the time from now (time.Now when nil, so tests can
-// pin expires_at) and which uses tlsConfig (from TLSOptions.TLSConfig; nil
-// for Go's defaults) for every request it makes.
-func New(timeout time.Duration, now func() time.Time, tlsConfig *tls.Config) *Client {
+// Options configure a Client. The zero value is usable: every field has a
+// default.
+type Options struct {
+	// Timeout bounds each attempt of a request, from connecting to reading
+	// the whole response; DefaultTimeout when zero.
+	Timeout time.Duration
+	// Now reads the time (time.Now when nil), so tests can pin expires_at.
+	// Retry-After dates are read relative to it.
+	Now func() time.Time
+	// TLS is the TLS configuration of every request (from
+	// TLSOptions.TLSConfig); nil for Go's defaults.
+	TLS *tls.Config
+	// Retry says how failed requests are retried; unset fields take
+	// DefaultRetry's values.
+	Retry RetryPolicy
+	// ProxyURL, when set, is the proxy of every request. When nil,
+	// HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read at each request.
+	ProxyURL *url.URL
+	// OnRetry, when set, is called before each retry (for logging), with the
+	// context of the request.
+	OnRetry func(ctx context.Context, r RetryEvent)
+	// AllowInsecureHTTP lets requests go over plain http:// to hosts other
+	// than loopback, which are refused otherwise (see CheckTransport).
+	AllowInsecureHTTP bool
+
+	// sleep waits between attempts; tests replace it. It must return
+	// ctx's error as soon as ctx is done.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New returns a Client configured by opts.
+func New(opts Options) *Client {
+	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	now := opts.Now
 	if now == nil {
 		now = time.Now
+	}
+	sleep := opts.sleep
+	if sleep == nil {
+		sleep = sleepContext
 	}
 	transport := &http.Transport{}
 	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
 		transport = dt.Clone()
 	}
-	if tlsConfig != nil {
-		transport.TLSClientConfig = tlsConfig
+	if opts.TLS != nil {
+		transport.TLSClientConfig = opts.TLS
 	}
-	// http.ProxyFromEnvironment reads the environment once per process;
-	// reading it per request lets HTTPS_PROXY and NO_PROXY set by a
-	// pipeline step between runs of the same plugin process take effect.
-	transport.Proxy = func(req *http.Request) (*url.URL, error) {
-		return httpproxy.FromEnvironment().ProxyFunc()(req.URL)
+	if opts.ProxyURL != nil {
+		transport.Proxy = http.ProxyURL(opts.ProxyURL)
+	} else {
+		// http.ProxyFromEnvironment reads the environment once per
+		// process; reading it per request lets HTTPS_PROXY and NO_PROXY
+		// set by a pipeline step between runs of the same plugin process
+		// take effect.
+		transport.Proxy = func(req *http.Request) (*url.URL, error) {
+			return httpproxy.FromEnvironment().ProxyFunc()(req.URL)
+		}
+	}
+	var base http.RoundTripper = transport
+	if !opts.AllowInsecureHTTP {
+		base = httpsOnly{base: transport}
 	}
 	return &Client{
 		httpClient: &http.Client{
-			Transport: transport,
+			Transport: base,
 			Timeout:   timeout,
 			// A redirected POST would carry the client credentials to
 			// wherever the server points; report the redirect instead.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		now: now,
+		now:     now,
+		retry:   opts.Retry.normalized(),
+		onRetry: opts.OnRetry,
+		sleep:   sleep,
 	}
 }
 
-// Outcome describes the HTTP exchange behind a Fetch, for logging. Status
-// is 0 when no response arrived.
+// Outcome describes the HTTP exchanges behind a Fetch, for logging.
 type Outcome struct {
-	Status   int
+	// Status is the status of the last answer, 0 when none arrived.
+	Status int
+	// Duration is the time from the first request to the last answer,
+	// delays between retries included.
 	Duration time.Duration
+	// Attempts counts the requests sent, 0 when the request could not be
+	// built.
+	Attempts int
 }
 
-// Fetch performs one token request. The error, when not nil, is an *Error
-// whose text is safe to show: no secret of the request and no token of the
-// response appears in it.
+// Fetch performs a token request, retried as the Client's RetryPolicy says.
+// Each attempt is built anew, so a JWT client assertion or a signed
+// jwt-bearer assertion has a fresh jti and iat each time. The error, when
+// not nil, is an *Error whose text is safe to show: no secret of the
+// request and no token of the response appears in it. It describes the last
+// attempt and, when the context ended the request, unwraps to the
+// context's error.
 func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error) {
 	auth := req.clientAuth()
-	w := &wireTransport{
+	redact := newRedactor(append(req.secrets(), basicCredentials(req.ClientID, req.ClientSecret)))
+	var (
+		w        *wireTransport
+		err      error
+		buildErr error
+		sent     int
+	)
+	start := time.Now()
+	stats := c.withRetry(ctx, redact.String(redactURL(req.TokenURL)), func() attemptResult {
+		w, err, buildErr = c.fetchOnce(ctx, req, auth)
+		if buildErr != nil {
+			return attemptResult{}
+		}
+		sent++
+		r := attemptResult{status: w.status, statusText: w.statusText, retryAfter: w.retryAfter}
+		if isTransportError(err) {
+			r.err = err
+		}
+		return r
+	})
+	outcome := Outcome{Duration: time.Since(start), Attempts: sent}
+	if w != nil {
+		outcome.Status = w.status
+	}
+
+	failure := &Error{
+		Grant:      req.Grant(),
+		TokenURL:   redactURL(req.TokenURL),
+		ClientAuth: auth,
+		Attempts:   sent,
+		NotRetried: stats.notRetried,
+		canceled:   stats.canceled,
+		redact:     redact,
+	}
+	if buildErr != nil {
+		// The request could not be built: nothing more was sent.
+		failure.Cause = failure.redact.String(buildErr.Error())
+		if sent == 0 {
+			failure.problem = problemNotSent
+		}
+		return nil, outcome, failure
+	}
+	failure.StatusCode = w.status
+	failure.Status = w.statusText
+	if w.retryAfter != "" && w.status >= 300 {
+		failure.RetryAfter = failure.redact.String(w.retryAfter)
+	}
+	var retrieve *oauth2.RetrieveError
+	if err != nil && (errors.As(err, &retrieve) || isTransportError(err) || w.status == 0) {
+		return nil, outcome, failure.explain(err, w)
+	}
+	// A 2xx answer: x/oauth2 either accepted it or refused it for a reason
+	// of its own (a missing access_token, an expires_in it cannot read).
+	// Either way the normalised reading below decides, and explains.
+	token, err := parseToken(w.body, w.contentType, w.arrived)
+	if err != nil {
+		return nil, outcome, failure.explain(err, w)
+	}
+	return token, outcome, nil
+}
+
+// fetchOnce builds and sends one token request. buildErr is set when the
+// request could not be built, and nothing was sent; err is x/oauth2's error.
+func (c *Client) fetchOnce(ctx context.Context, req Request, auth string) (w *wireTransport, err, buildErr error) {
+	w = &wireTransport{
 		base:          c.httpClient.Transport,
 		headers:       req.Headers,
 		paramsInQuery: req.ParamsIn == ParamsInQuery,
@@ -108,55 +242,25 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 	}
 	now := c.now()
 	params, err := req.grantParams(now)
-	var assertion url.Values
-	if err == nil {
-		assertion, err = req.assertionParams(req.TokenURL, now)
-	}
-
-	var outcome Outcome
-	sent := err == nil
-	if sent {
-		for k, v := range assertion {
-			params[k] = v
-		}
-		conf.EndpointParams = params
-		start := time.Now()
-		_, err = conf.Token(context.WithValue(ctx, oauth2.HTTPClient, &httpClient))
-		outcome = Outcome{Status: w.status, Duration: time.Since(start)}
-	}
-
-	failure := &Error{
-		Grant:      req.Grant(),
-		TokenURL:   redactURL(req.TokenURL),
-		ClientAuth: auth,
-		StatusCode: w.status,
-		Status:     w.statusText,
-		redact:     newRedactor(append(req.secrets(), basicCredentials(req.ClientID, req.ClientSecret))),
-	}
-	if !sent {
-		// Nothing was sent: the request could not be built.
-		failure.Cause = failure.redact.String(err.Error())
-		failure.problem = problemNotSent
-		return nil, outcome, failure
-	}
-	var retrieve *oauth2.RetrieveError
-	if err != nil && (errors.As(err, &retrieve) || w.status == 0) {
-		return nil, outcome, failure.explain(err, w)
-	}
-	// A 2xx answer: x/oauth2 either accepted it or refused it for a reason
-	// of its own (a missing access_token, an expires_in it cannot read).
-	// Either way the normalised reading below decides, and explains.
-	token, err := parseToken(w.body, w.contentType, w.arrived)
 	if err != nil {
-		return nil, outcome, failure.explain(err, w)
+		return nil, nil, err
 	}
-	return token, outcome, nil
+	assertion, err := req.assertionParams(req.TokenURL, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range assertion {
+		params[k] = v
+	}
+	conf.EndpointParams = params
+	_, err = conf.Token(context.WithValue(ctx, oauth2.HTTPClient, &httpClient))
+	return w, err, nil
 }
 
 // wireTransport adapts the request x/oauth2 builds to the server's dialect
 // (extra headers, grant parameters in the query string) and keeps a copy of
 // the response, which x/oauth2 does not hand back on success or on a
-// missing access_token. One is made per Fetch, so it needs no locking.
+// missing access_token. One is made per attempt, so it needs no locking.
 type wireTransport struct {
 	base          http.RoundTripper
 	headers       map[string]string
@@ -167,8 +271,10 @@ type wireTransport struct {
 	statusText  string
 	contentType string
 	location    string
+	retryAfter  string
 	body        []byte
 	arrived     time.Time
+	tooLarge    bool
 }
 
 func (w *wireTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -190,18 +296,58 @@ func (w *wireTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	w.arrived = w.now()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	_ = resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
 	w.status = resp.StatusCode
 	w.statusText = resp.Status
 	w.contentType = resp.Header.Get("Content-Type")
 	w.location = resp.Header.Get("Location")
+	w.retryAfter = resp.Header.Get("Retry-After")
+	body, err := readBody(resp)
+	_ = resp.Body.Close()
 	w.body = body
+	if err != nil {
+		w.tooLarge = errors.Is(err, errTooLarge)
+		return nil, err
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.Header.Del("Content-Encoding")
+	resp.ContentLength = int64(len(body))
 	return resp, nil
+}
+
+// isTransportError says whether err, from x/oauth2, is the HTTP client's:
+// no response, or one whose body could not be read. The other errors are
+// x/oauth2's reading of a whole response.
+func isTransportError(err error) bool {
+	var uerr *url.Error
+	return errors.As(err, &uerr)
+}
+
+// readBody reads a response body of at most maxBodyBytes, decoding a gzip
+// Content-Encoding that Go's transport left alone (it decodes only when it
+// asked for gzip itself, not when a header of the configuration did). A
+// longer body is an error, errTooLarge, with its first maxBodyBytes.
+func readBody(resp *http.Response) ([]byte, error) {
+	var r io.Reader = resp.Body
+	if enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); !resp.Uncompressed &&
+		(enc == "gzip" || enc == "x-gzip") {
+		gz, err := gzip.NewReader(resp.Body)
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil, nil // An empty body.
+		case err != nil:
+			return nil, fmt.Errorf("the response says it is gzip-encoded but is not: %w", err)
+		}
+		defer func() { _ = gz.Close() }()
+		r = gz
+	}
+	body, err := io.ReadAll(io.LimitReader(r, maxBodyBytes+1))
+	if err != nil {
+		return body, err
+	}
+	if len(body) > maxBodyBytes {
+		return body[:maxBodyBytes], errTooLarge
+	}
+	return body, nil
 }
 
 // moveGrantParamsToQuery moves the form parameters from the body to the
@@ -265,7 +411,11 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 		e.Code = e.redact.String(perr.code)
 		e.Description = e.redact.String(perr.description)
 		e.URI = e.redact.String(perr.uri)
-		e.Fields = perr.fields
+		// Field names are the server's text too: one that echoes a secret
+		// as a key must not show it.
+		for _, f := range perr.fields {
+			e.Fields = append(e.Fields, e.redact.String(f))
+		}
 		e.Body = e.redact.String(perr.snippet)
 		e.problem = perr.problem
 	default:
@@ -277,6 +427,16 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 		}
 		e.Cause = e.redact.String(err.Error())
 		e.Timeout = isTimeout(err)
+		if errors.Is(err, ErrInsecureHTTP) {
+			e.problem = problemInsecure
+		}
+		switch {
+		case w.tooLarge:
+			e.problem = problemTooLarge
+			e.Body = e.redact.String(snippet(w.body))
+		case e.StatusCode != 0 && !e.Timeout && e.canceled == nil:
+			e.problem = problemUnreadable
+		}
 	}
 	return e
 }

@@ -22,9 +22,14 @@ const (
 
 var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
+// newTestClient retries as DefaultRetry says but never waits between
+// attempts, so that tests of failures stay fast.
 func newTestClient() *Client {
-	return New(5*time.Second, func() time.Time { return fixedNow }, nil)
+	return New(Options{Timeout: 5 * time.Second, Now: func() time.Time { return fixedNow }, sleep: noSleep})
 }
+
+// noSleep is a sleep that returns at once, unless ctx is done.
+func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 func serve(t *testing.T, h http.Handler) string {
 	t.Helper()
@@ -544,7 +549,7 @@ func BenchmarkFetch(b *testing.B) {
 		Clients: []tokenserver.Client{{ID: "bench", Secret: hardSecret, Auth: tokenserver.AuthBasic}},
 	}))
 	b.Cleanup(srv.Close)
-	c := New(5*time.Second, nil, nil)
+	c := New(Options{Timeout: 5 * time.Second})
 	req := Request{TokenURL: srv.URL + "/token", ClientID: "bench", ClientSecret: hardSecret}
 	b.ReportAllocs()
 	for b.Loop() {

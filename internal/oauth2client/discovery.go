@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -79,6 +78,16 @@ type DiscoveryError struct {
 	// Cause is the underlying error when no response arrived.
 	Cause   string
 	Timeout bool
+
+	// canceled is the context's error when cancellation ended the request.
+	canceled error
+}
+
+// Unwrap returns the context's error (context.Canceled or
+// context.DeadlineExceeded) when the caller's context ended the request,
+// and nil otherwise.
+func (e *DiscoveryError) Unwrap() error {
+	return e.canceled
 }
 
 // DiscoveryAttempt is one metadata URL Discover fetched.
@@ -93,8 +102,12 @@ type DiscoveryAttempt struct {
 	// Note says why a response was not usable metadata, when the status
 	// alone does not.
 	Note string
+	// Tries counts the requests made to URL; more than 1 when failures
+	// were retried. The other fields describe the last one.
+	Tries int
 
-	malformed bool
+	malformed  bool
+	retryAfter string
 }
 
 // Summary is a short title for the failure.
@@ -145,6 +158,9 @@ func (e *DiscoveryError) headline() string {
 	case DiscoveryInvalidIssuer:
 		return "The issuer is not a valid issuer identifier."
 	case DiscoveryUnreachable:
+		if e.canceled != nil {
+			return "The metadata request was cancelled."
+		}
 		return "The authorization server did not answer the metadata request."
 	case DiscoveryMalformed:
 		return "The authorization server's metadata could not be read: it is not valid JSON metadata."
@@ -168,6 +184,9 @@ func (e *DiscoveryError) hint() string {
 		return "Set issuer to the issuer identifier the server publishes: an absolute https:// URL (http:// for a " +
 			"local server) without query or fragment, such as https://auth.example.com/realms/main."
 	case DiscoveryUnreachable:
+		if e.canceled != nil {
+			return "The request was interrupted before it completed."
+		}
 		if e.Timeout {
 			return "The server did not answer in time. Check that issuer is reachable from here, or raise timeout."
 		}
@@ -225,11 +244,15 @@ func (e *DiscoveryError) hint() string {
 
 // outcome is what came back from one URL, for the list of URLs tried.
 func (a DiscoveryAttempt) outcome() string {
+	tries := ""
+	if a.Tries > 1 {
+		tries = fmt.Sprintf(" (after %d attempts)", a.Tries)
+	}
 	if a.StatusCode == 0 {
 		if a.Note != "" {
-			return "no response (" + a.Note + ")"
+			return "no response (" + a.Note + ")" + tries
 		}
-		return "no response"
+		return "no response" + tries
 	}
 	s := statusLine(a.StatusCode, a.Status)
 	if a.Location != "" {
@@ -238,7 +261,7 @@ func (a DiscoveryAttempt) outcome() string {
 	if a.Note != "" {
 		s += ", " + a.Note
 	}
-	return s
+	return s + tries
 }
 
 // CheckIssuerURL says what is wrong with an issuer identifier, or "" when it
@@ -301,6 +324,8 @@ func discoveryURLs(issuer *url.URL) []string {
 // JSON). It stops at the first metadata document, which must name exactly
 // issuerURL as its issuer and an absolute http(s) token_endpoint, and at the
 // first request that gets no response, since every URL is on the same host.
+// Each URL's request is retried as the Client's RetryPolicy says before the
+// answer counts.
 //
 // The error, when not nil, is a *DiscoveryError.
 func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, error) {
@@ -318,9 +343,27 @@ func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, err
 	}
 
 	for _, target := range discoveryURLs(issuer) {
-		attempt, md, err := c.fetchMetadata(ctx, target)
+		var (
+			attempt DiscoveryAttempt
+			md      *Metadata
+			err     error
+		)
+		stats := c.withRetry(ctx, redactURL(target), func() attemptResult {
+			attempt, md, err = c.fetchMetadata(ctx, target)
+			return attemptResult{status: attempt.StatusCode, statusText: attempt.Status, retryAfter: attempt.retryAfter, err: err}
+		})
+		attempt.Tries = stats.tries
+		if stats.notRetried != "" {
+			attempt.Note = strings.TrimPrefix(attempt.Note+"; ", "; ") + "not retried: " + stats.notRetried
+		}
 		fail.Attempts = append(fail.Attempts, attempt)
-		if err != nil {
+		if stats.canceled != nil {
+			fail.Problem = DiscoveryUnreachable
+			fail.Cause = stats.canceled.Error()
+			fail.canceled = stats.canceled
+			return nil, fail
+		}
+		if err != nil && !errors.Is(err, errTooLarge) {
 			fail.Problem = DiscoveryUnreachable
 			fail.Cause = err.Error()
 			fail.Timeout = isTimeout(err)
@@ -382,11 +425,19 @@ func (c *Client) fetchMetadata(ctx context.Context, target string) (DiscoveryAtt
 		return attempt, nil, unwrapURLError(err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	body, err := readBody(resp)
 	attempt.StatusCode = resp.StatusCode
 	attempt.Status = resp.Status
 	attempt.ContentType = resp.Header.Get("Content-Type")
-	if err != nil {
+	attempt.retryAfter = resp.Header.Get("Retry-After")
+	switch {
+	case errors.Is(err, errTooLarge) && resp.StatusCode >= 200 && resp.StatusCode < 300:
+		attempt.Note = err.Error()
+		attempt.malformed = true
+		return attempt, nil, err
+	case errors.Is(err, errTooLarge):
+		// An error page: its status says enough.
+	case err != nil:
 		err = unwrapURLError(err)
 		attempt.Note = "reading the response failed: " + err.Error()
 		return attempt, nil, err
@@ -399,9 +450,6 @@ func (c *Client) fetchMetadata(ctx context.Context, target string) (DiscoveryAtt
 		}
 		return attempt, nil, nil
 	case resp.StatusCode < 200 || resp.StatusCode >= 300:
-		return attempt, nil, nil
-	case len(body) > maxBodyBytes:
-		attempt.Note = "larger than 1 MiB, not metadata"
 		return attempt, nil, nil
 	}
 

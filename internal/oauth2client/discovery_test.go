@@ -303,7 +303,8 @@ func TestDiscover_malformed(t *testing.T) {
 			return map[string]any{"/.well-known/openid-configuration": doc}
 		})
 		_, err := newTestClient().Discover(t.Context(), ms.URL)
-		assertDiscoveryError(t, err, DiscoveryNotFound, "200 OK, larger than 1 MiB")
+		assertDiscoveryError(t, err, DiscoveryMalformed, "200 OK, the response is larger than 1 MiB",
+			"Detail:          the response is larger than 1 MiB")
 	})
 }
 

@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
-	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -35,11 +35,30 @@ type Error struct {
 	// Location is where a redirect pointed.
 	Location string
 
+	// RetryAfter is the Retry-After header of the last answer, as sent.
+	RetryAfter string
+	// Attempts counts the requests sent; more than 1 when failures were
+	// retried. The other fields describe the last one.
+	Attempts int
+	// NotRetried says why a failure that is retried in general was not
+	// (a Retry-After beyond the policy's MaxDelay).
+	NotRetried string
+
 	Cause   string
 	Timeout bool
 
 	problem string
 	redact  *redactor
+	// canceled is the context's error when cancellation ended the request.
+	canceled error
+}
+
+// Unwrap returns the context's error (context.Canceled or
+// context.DeadlineExceeded) when the caller's context ended the request,
+// and nil otherwise: the errors underneath are described, redacted, in
+// Cause and are not exposed.
+func (e *Error) Unwrap() error {
+	return e.canceled
 }
 
 // Summary is a short title for the failure.
@@ -51,7 +70,14 @@ func (e *Error) Summary() string {
 // last, the underlying error, as the provider's diagnostics do.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("The authorization server did not issue a token.\n\n")
+	switch {
+	case e.canceled != nil:
+		b.WriteString("The token request was cancelled.\n\n")
+	case e.Attempts > 1:
+		fmt.Fprintf(&b, "The authorization server did not issue a token after %d attempts.\n\n", e.Attempts)
+	default:
+		b.WriteString("The authorization server did not issue a token.\n\n")
+	}
 	line := func(label, value string) {
 		if value != "" {
 			fmt.Fprintf(&b, "%-13s %s\n", label+":", value)
@@ -66,9 +92,17 @@ func (e *Error) Error() string {
 	line("Error", e.Code)
 	line("Description", e.Description)
 	line("Error URI", e.URI)
-	line("Redirect to", e.Location)
+	// Location and Fields arrive unredacted: a redirect can repeat a query
+	// that carried the password, and a text/plain body echoing a secret
+	// reads as a form with one member named by it.
+	line("Redirect to", e.redact.String(e.Location))
+	line("Retry after", describeRetryAfter(e.RetryAfter))
+	if e.Attempts > 1 {
+		line("Attempts", strconv.Itoa(e.Attempts))
+	}
+	line("Not retried", e.NotRetried)
 	if len(e.Fields) > 0 {
-		line("Fields", strings.Join(e.Fields, ", "))
+		line("Fields", e.redact.String(strings.Join(e.Fields, ", ")))
 	}
 	if e.Body == "" && e.problem == problemNotAToken {
 		line("Response", "empty body")
@@ -122,6 +156,8 @@ func (e *Error) hint() string {
 		return ""
 	}
 	switch {
+	case e.canceled != nil:
+		return "The request was interrupted (cancelled) before it completed."
 	case e.problem == problemNotSent:
 		return "The request was not sent, because it could not be built; the error below says why."
 	case e.problem == problemNoAccessToken:
@@ -130,6 +166,12 @@ func (e *Error) hint() string {
 	case e.problem == problemNotAToken:
 		return "The server answered with success but not with a token response (JSON or form-encoded). Check " +
 			"that token_url is the token endpoint, not a login page or a proxy's page."
+	case e.problem == problemTooLarge:
+		return "No token response is that large. Check that token_url is the token endpoint, not another " +
+			"endpoint of the server or a proxy's page."
+	case e.problem == problemUnreadable:
+		return "An answer arrived but could not be read in full: the connection may have been closed while " +
+			"the response was sent. Try again later, or check any proxy between here and the server."
 	case e.Location != "":
 		return "Token requests do not follow redirects, because the client credentials would go with them. " +
 			"Set token_url to the address the server redirects to, if it is the right one."
@@ -138,8 +180,14 @@ func (e *Error) hint() string {
 			"and client_auth (now %q).", e.ClientAuth)
 	case e.StatusCode == 404 || e.StatusCode == 405:
 		return "The server has no token endpoint at this address. Check token_url."
+	case e.StatusCode == 429:
+		return "The server is limiting the rate of requests. Try again later, or raise the retry settings " +
+			"(attempts, max_delay) so the provider waits as long as the server asks."
 	case e.StatusCode >= 500:
 		return "The server failed to answer. Try again later, or ask its operators."
+	case e.problem == problemInsecure:
+		return "Nothing was sent. Use an https:// endpoint, or set allow_insecure_http = true in the provider block " +
+			"if the network to this host is trusted."
 	case e.Timeout:
 		return "The server did not answer in time. Check that token_url is reachable from here, or raise timeout."
 	case e.StatusCode == 0:
@@ -183,6 +231,10 @@ func snippet(body []byte) string {
 			continue
 		}
 		if space {
+			if n+2 > snippetLen {
+				// No room for the space and the character after it.
+				break
+			}
 			b.WriteByte(' ')
 			n++
 			space = false
@@ -196,7 +248,7 @@ func snippet(body []byte) string {
 // redactor replaces secrets in text, in every encoding a server might echo
 // them in: as sent, form-encoded, path-escaped and inside a Basic header.
 type redactor struct {
-	replacer *strings.Replacer
+	forms []string
 }
 
 const redacted = "[REDACTED]"
@@ -219,18 +271,51 @@ func newRedactor(secrets []string) *redactor {
 		add(url.PathEscape(s))
 		add(base64.StdEncoding.EncodeToString([]byte(s)))
 	}
-	// Longest first, so a secret that contains another is replaced whole.
-	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
-	pairs := make([]string, 0, 2*len(forms))
-	for _, f := range forms {
-		pairs = append(pairs, f, redacted)
-	}
-	return &redactor{replacer: strings.NewReplacer(pairs...)}
+	return &redactor{forms: forms}
 }
 
+// String replaces every occurrence of every form with the marker. Where
+// occurrences overlap (a secret repeated in "abcabcab" with "abc" and
+// "cabca", or "000" in "00000") they are replaced as one run: replacing
+// the first whole and scanning on from its end would leave the rest of the
+// others in the text.
 func (r *redactor) String(s string) string {
 	if r == nil {
 		return s
 	}
-	return r.replacer.Replace(s)
+	// ends[i] is where the longest occurrence starting at byte i ends.
+	var ends []int
+	for _, f := range r.forms {
+		for from := 0; ; {
+			k := strings.Index(s[from:], f)
+			if k < 0 {
+				break
+			}
+			if ends == nil {
+				ends = make([]int, len(s))
+			}
+			start := from + k
+			ends[start] = max(ends[start], start+len(f))
+			from = start + 1
+		}
+	}
+	if ends == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		end := ends[i]
+		if end == 0 {
+			continue
+		}
+		for j := i + 1; j < end; j++ {
+			end = max(end, ends[j])
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(redacted)
+		last, i = end, end-1
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }

@@ -219,7 +219,7 @@ func TestFetch_tlsClientAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := Request{TokenURL: srv.URL + "/token", ClientID: "app", ClientAuth: AuthTLSClientAuth}
-	if _, _, err := New(0, nil, withCert).Fetch(t.Context(), req); err != nil {
+	if _, _, err := New(Options{TLS: withCert, sleep: noSleep}).Fetch(t.Context(), req); err != nil {
 		t.Fatal(err)
 	}
 	if _, form := capt.last(); form.Get("client_id") != "app" || form.Has("client_secret") {
@@ -230,6 +230,6 @@ func TestFetch_tlsClientAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = New(0, nil, withoutCert).Fetch(t.Context(), req)
+	_, _, err = New(Options{TLS: withoutCert, sleep: noSleep}).Fetch(t.Context(), req)
 	assertErrorText(t, err, []string{"401", "invalid_client"})
 }

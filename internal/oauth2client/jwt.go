@@ -8,6 +8,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
@@ -485,4 +486,15 @@ func quotePEMTypes(items []string) string {
 		quoted[i] = fmt.Sprintf("%q", s)
 	}
 	return strings.Join(quoted, ", ")
+}
+
+// fingerprint identifies the key by a digest of its public half, for cache
+// keys: two keys with one kid must not share tokens.
+func (k *SigningKey) fingerprint() string {
+	der, err := x509.MarshalPKIXPublicKey(k.key.Public())
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:])
 }

@@ -64,7 +64,7 @@ func TestOIDCProvider_clientAuthMethods(t *testing.T) {
 		client("ec-jwt", "private_key_jwt", map[string]any{
 			"jwks": map[string]any{"keys": []any{oidctest.PublicJWK(t, &ecKey.PublicKey, "ec-1")}}}),
 	})
-	c := oauth2client.New(0, nil, nil)
+	c := oauth2client.New(oauth2client.Options{})
 
 	md, err := c.Discover(t.Context(), srv.Issuer)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -45,6 +44,12 @@ type RevocationError struct {
 	Location string
 	// RetryAfter is the Retry-After header of the response, as sent.
 	RetryAfter string
+	// Attempts counts the requests sent; more than 1 when failures were
+	// retried. The other fields describe the last one.
+	Attempts int
+	// NotRetried says why a failure that is retried in general was not
+	// (a Retry-After beyond the policy's MaxDelay).
+	NotRetried string
 
 	Cause   string
 	Timeout bool
@@ -52,6 +57,17 @@ type RevocationError struct {
 	// unusable is set when the request was never sent because the
 	// configuration cannot make it.
 	unusable bool
+	// tooLarge is set when the response was over 1 MiB.
+	tooLarge bool
+	// canceled is the context's error when cancellation ended the request.
+	canceled error
+}
+
+// Unwrap returns the context's error (context.Canceled or
+// context.DeadlineExceeded) when the caller's context ended the request,
+// and nil otherwise.
+func (e *RevocationError) Unwrap() error {
+	return e.canceled
 }
 
 // Summary is a short title for the failure.
@@ -63,9 +79,14 @@ func (e *RevocationError) Summary() string {
 // last, the underlying error, as *Error does for token requests.
 func (e *RevocationError) Error() string {
 	var b strings.Builder
-	if e.unusable {
+	switch {
+	case e.unusable:
 		b.WriteString("The token could not be revoked: the revocation request cannot be made.\n\n")
-	} else {
+	case e.canceled != nil:
+		b.WriteString("The revocation request was cancelled; the token may still be valid.\n\n")
+	case e.Attempts > 1:
+		fmt.Fprintf(&b, "The authorization server did not revoke the token after %d attempts.\n\n", e.Attempts)
+	default:
 		b.WriteString("The authorization server did not revoke the token.\n\n")
 	}
 	line := func(label, value string) {
@@ -84,6 +105,10 @@ func (e *RevocationError) Error() string {
 	line("Error URI", e.URI)
 	line("Redirect to", e.Location)
 	line("Retry after", describeRetryAfter(e.RetryAfter))
+	if e.Attempts > 1 {
+		line("Attempts", strconv.Itoa(e.Attempts))
+	}
+	line("Not retried", e.NotRetried)
 	if e.Body != "" {
 		ct := e.ContentType
 		if ct == "" {
@@ -140,6 +165,11 @@ func (e *RevocationError) hint() string {
 	switch {
 	case e.unusable:
 		return ""
+	case e.canceled != nil:
+		return "The request was interrupted before it completed."
+	case e.tooLarge:
+		return "No revocation response is that large. Check that the revocation URL is the server's RFC 7009 " +
+			"revocation endpoint."
 	case e.Location != "":
 		return "Revocation requests do not follow redirects, because the client credentials would go with " +
 			"them. Set the revocation URL to the address the server redirects to, if it is the right one."
@@ -242,9 +272,101 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 		return unusable("the revocation URL is not usable. " + reason)
 	}
 
-	form, authorization, err := clientAuthParams(req, endpoint, c.now())
+	var (
+		last      *RevocationError
+		buildErr  error
+		sent      int
+		lastBody  []byte
+		lastFinal bool
+	)
+	stats := c.withRetry(ctx, redact.String(redactURL(endpoint)), func() attemptResult {
+		// Built anew for each attempt: a client assertion has a fresh jti.
+		httpReq, err := newRevocationRequest(ctx, endpoint, req, token, hint, c.now())
+		if err != nil {
+			buildErr = err
+			return attemptResult{}
+		}
+		sent++
+		last = &RevocationError{}
+		resp, err := c.httpClient.Do(httpReq)
+		if err != nil {
+			err = unwrapURLError(err)
+			last.Cause = redact.String(err.Error())
+			last.Timeout = isTimeout(err)
+			return attemptResult{err: err}
+		}
+		defer func() { _ = resp.Body.Close() }()
+		last.StatusCode = resp.StatusCode
+		last.Status = resp.Status
+		last.ContentType = resp.Header.Get("Content-Type")
+		last.RetryAfter = redact.String(resp.Header.Get("Retry-After"))
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			if loc := resp.Header.Get("Location"); loc != "" {
+				last.Location = redact.String(redactURL(resolveLocation(resp.Request.URL, loc)))
+			}
+		}
+		lastBody, err = readBody(resp)
+		result := attemptResult{status: resp.StatusCode, statusText: resp.Status, retryAfter: resp.Header.Get("Retry-After")}
+		if err != nil {
+			last.Cause = redact.String(unwrapURLError(err).Error())
+			last.Timeout = isTimeout(err)
+			last.tooLarge = errors.Is(err, errTooLarge)
+			result.err = err
+		}
+		lastFinal = err == nil
+		return result
+	})
+	if buildErr != nil && sent == 0 {
+		return unusable(buildErr.Error())
+	}
+	fail.Attempts = sent
+	fail.NotRetried = stats.notRetried
+	fail.canceled = stats.canceled
+	if buildErr != nil {
+		fail.Cause = redact.String(buildErr.Error())
+		return fail
+	}
+	fail.StatusCode = last.StatusCode
+	fail.Status = last.Status
+	fail.Location = last.Location
+	fail.RetryAfter = last.RetryAfter
+	fail.Cause = last.Cause
+	fail.Timeout = last.Timeout
+	fail.tooLarge = last.tooLarge
+	if !lastFinal {
+		// No answer, or one that could not be read.
+		if last.StatusCode != 0 && len(lastBody) > 0 {
+			fail.Body = redact.String(snippet([]byte(redact.String(string(lastBody)))))
+			fail.ContentType = last.ContentType
+		}
+		return fail
+	}
+
+	fields, isOAuth := decodeFields(lastBody, last.ContentType)
+	code, hasCode := fields["error"]
+	reportsError := isOAuth && hasCode && code.text != ""
+	if last.StatusCode >= 200 && last.StatusCode < 300 && !reportsError {
+		return nil
+	}
+	if isOAuth && hasCode {
+		fail.Code = redact.String(code.text)
+		fail.Description = redact.String(fields["error_description"].text)
+		fail.URI = redact.String(fields["error_uri"].text)
+	}
+	if fail.Code == "" {
+		// Redacted before and after cutting, so that neither a secret
+		// with runs of white space nor one cut short survives.
+		fail.Body = redact.String(snippet([]byte(redact.String(string(lastBody)))))
+		fail.ContentType = last.ContentType
+	}
+	return fail
+}
+
+// newRevocationRequest builds the RFC 7009 request revoking token.
+func newRevocationRequest(ctx context.Context, endpoint string, req Request, token, hint string, now time.Time) (*http.Request, error) {
+	form, authorization, err := clientAuthParams(req, endpoint, now)
 	if err != nil {
-		return unusable(err.Error())
+		return nil, err
 	}
 	form.Set("token", token)
 	if hint != "" {
@@ -252,7 +374,7 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 	}
 	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return unusable(err.Error())
+		return nil, err
 	}
 	for k, v := range req.Headers {
 		httpReq.Header.Set(k, v)
@@ -264,49 +386,7 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 	if authorization != "" {
 		httpReq.Header.Set("Authorization", authorization)
 	}
-
-	resp, err := c.httpClient.Do(httpReq)
-	if err != nil {
-		err = unwrapURLError(err)
-		fail.Cause = redact.String(err.Error())
-		fail.Timeout = isTimeout(err)
-		return fail
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	fail.StatusCode = resp.StatusCode
-	fail.Status = resp.Status
-	if err != nil {
-		err = unwrapURLError(err)
-		fail.Cause = redact.String(err.Error())
-		fail.Timeout = isTimeout(err)
-		return fail
-	}
-
-	fields, isOAuth := decodeFields(body, resp.Header.Get("Content-Type"))
-	code, hasCode := fields["error"]
-	reportsError := isOAuth && hasCode && code.text != ""
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 && !reportsError {
-		return nil
-	}
-	if isOAuth && hasCode {
-		fail.Code = redact.String(code.text)
-		fail.Description = redact.String(fields["error_description"].text)
-		fail.URI = redact.String(fields["error_uri"].text)
-	}
-	if fail.Code == "" {
-		// Redacted before and after cutting, so that neither a secret
-		// with runs of white space nor one cut short survives.
-		fail.Body = redact.String(snippet([]byte(redact.String(string(body)))))
-		fail.ContentType = resp.Header.Get("Content-Type")
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		if loc := resp.Header.Get("Location"); loc != "" {
-			fail.Location = redact.String(redactURL(resolveLocation(resp.Request.URL, loc)))
-		}
-	}
-	fail.RetryAfter = redact.String(resp.Header.Get("Retry-After"))
-	return fail
+	return httpReq, nil
 }
 
 // IsRevocationUnsupported reports whether err says the server does not

@@ -49,6 +49,7 @@ func (t *Token) AuthorizationHeader() string {
 const (
 	problemNoAccessToken = "no-access-token"
 	problemNotSent       = "not-sent"
+	problemInsecure      = "insecure-http"
 	problemNotAToken     = "not-a-token"
 )
 

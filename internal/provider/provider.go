@@ -7,10 +7,12 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -21,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
@@ -69,6 +72,10 @@ type providerModel struct {
 	ParamsIn     types.String `tfsdk:"params_in"`
 	Headers      types.Map    `tfsdk:"headers"`
 	Timeout      types.String `tfsdk:"timeout"`
+	Retry        types.Object `tfsdk:"retry"`
+	Cache        types.Bool   `tfsdk:"cache"`
+	ProxyURL     types.String `tfsdk:"proxy_url"`
+	AllowHTTP    types.Bool   `tfsdk:"allow_insecure_http"`
 
 	IssuerURL          types.String `tfsdk:"issuer_url"`
 	RevocationURL      types.String `tfsdk:"revocation_url"`
@@ -166,8 +173,8 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Validators: []validator.String{stringvalidator.OneOf(oauth2client.SigningAlgorithms...)},
 			},
 			"client_certificate_pem": schema.StringAttribute{
-				MarkdownDescription: "PEM client certificate (and chain) for mutual TLS (RFC 8705), presented on every " +
-					"request the provider makes. Requires `client_key_pem`.",
+				MarkdownDescription: "PEM client certificate (and chain) for mutual TLS (RFC 8705), presented whenever a " +
+					"server the provider calls asks for one. Requires `client_key_pem`.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("client_key_pem"))},
 			},
@@ -188,13 +195,69 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Optional: true,
 			},
 			"timeout": schema.StringAttribute{
-				MarkdownDescription: "How long one token request may take, as a Go duration such as `10s` or `1m30s`. " +
-					"Defaults to `" + oauth2client.DefaultTimeout.String() + "`.",
+				MarkdownDescription: "How long one attempt of a request may take, from connecting to reading the whole " +
+					"response, as a Go duration such as `10s` or `1m30s`. Defaults to `" + oauth2client.DefaultTimeout.String() + "`.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
+			"cache": schema.BoolAttribute{
+				MarkdownDescription: "Share tokens within a run: identical `oauth2_token`s (same endpoint, client, grant " +
+					"and inputs, scopes, audience, resource, parameters and headers) are requested once, and the token is " +
+					"reused while it has `min_validity` left. Secrets are part of the comparison only as SHA-256 digests. " +
+					"Defaults to `true`; `false` makes one request per `oauth2_token`.",
+				Optional: true,
+			},
+			"proxy_url": schema.StringAttribute{
+				MarkdownDescription: "Proxy for every request the provider makes (`http://`, `https://` or `socks5://`). " +
+					"Without it, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` are read at each request.",
+				Optional:   true,
+				Validators: []validator.String{proxyURLValidator{}},
+			},
+			"allow_insecure_http": schema.BoolAttribute{
+				MarkdownDescription: "Allow `http://` endpoints on hosts other than loopback. RFC 6749 section 3.2 requires " +
+					"TLS for the token endpoint, because client secrets and tokens cross the network in the clear " +
+					"otherwise, so the provider refuses such URLs, configured or discovered, before any request. Loopback " +
+					"(`localhost`, `127.0.0.0/8`, `::1`) is always allowed, for local development. Defaults to `false`.",
+				Optional: true,
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"retry": schema.SingleNestedBlock{
+				MarkdownDescription: "Retries of failed requests (token, discovery, revocation): after connection errors, " +
+					"timeouts and the statuses 429, 500, 502, 503 and 504, with jittered exponential backoff, honouring " +
+					"`Retry-After` up to `max_delay`. Other `4xx` answers are never retried. Without this block, " +
+					fmt.Sprintf("%d attempts with delays from `%s` to `%s`.", oauth2client.DefaultRetry.Attempts,
+						oauth2client.DefaultRetry.MinDelay, oauth2client.DefaultRetry.MaxDelay),
+				Attributes: map[string]schema.Attribute{
+					"attempts": schema.Int64Attribute{
+						MarkdownDescription: fmt.Sprintf("Attempts in all, the first included; `1` never retries. Defaults to `%d`.",
+							oauth2client.DefaultRetry.Attempts),
+						Optional:   true,
+						Validators: []validator.Int64{int64validator.Between(1, 20)},
+					},
+					"min_delay": schema.StringAttribute{
+						MarkdownDescription: "Delay before the first retry, doubled for each later one. Defaults to `" +
+							oauth2client.DefaultRetry.MinDelay.String() + "`.",
+						Optional:   true,
+						Validators: []validator.String{durationValidator{}},
+					},
+					"max_delay": schema.StringAttribute{
+						MarkdownDescription: "Longest delay between attempts, `Retry-After` included: a server asking for " +
+							"a longer wait ends the retries. Defaults to `" + oauth2client.DefaultRetry.MaxDelay.String() + "`.",
+						Optional:   true,
+						Validators: []validator.String{durationValidator{}},
+					},
+				},
+			},
 		},
 	}
+}
+
+// retryModel is the provider's retry block.
+type retryModel struct {
+	Attempts types.Int64  `tfsdk:"attempts"`
+	MinDelay types.String `tfsdk:"min_delay"`
+	MaxDelay types.String `tfsdk:"max_delay"`
 }
 
 // ValidateConfig checks the rules that span attributes and environment
@@ -245,12 +308,29 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 		}
 	}
 	timeout, _ := time.ParseDuration(s.timeout)
+	opts := oauth2client.Options{
+		Timeout:           timeout,
+		Now:               p.now,
+		TLS:               tlsConfig,
+		Retry:             s.retry,
+		ProxyURL:          s.proxyURL,
+		AllowInsecureHTTP: s.allowHTTP,
+		OnRetry: func(ctx context.Context, r oauth2client.RetryEvent) {
+			tflog.Warn(ctx, "Retrying request", map[string]any{
+				"url": r.URL, "failed_attempt": r.Attempt, "reason": r.Reason, "delay_ms": r.Delay.Milliseconds(),
+			})
+		},
+	}
 	data := &providerData{
-		client:        oauth2client.New(timeout, p.now, tlsConfig),
+		client:        oauth2client.New(opts),
+		now:           p.now,
 		defaults:      s.request,
 		issuerURL:     s.issuerURL,
 		revocationURL: s.revocationURL,
 		unknown:       unknown,
+	}
+	if s.cache {
+		data.cache = oauth2client.NewCache(p.now)
 	}
 	tflog.Debug(ctx, "Configured the oauth2 provider", map[string]any{
 		"token_url":   s.request.TokenURL,
@@ -288,6 +368,10 @@ type settings struct {
 	privateKeyID     string
 	signingAlgorithm string
 	tls              oauth2client.TLSOptions
+	retry            oauth2client.RetryPolicy
+	cache            bool
+	proxyURL         *url.URL
+	allowHTTP        bool
 	// from records where each of the env-backed values came from, so an
 	// error can name the attribute or the variable the user set.
 	from map[string]string
@@ -337,8 +421,24 @@ func resolveSettings(c providerModel) (settings, string) {
 		CACertificatePEM:     str("ca_certificate_pem", c.CACertificate, ""),
 		InsecureSkipVerify:   c.InsecureSkipVerify.ValueBool(),
 	}
-	if c.InsecureSkipVerify.IsUnknown() && unknown == "" {
-		unknown = "insecure_skip_verify"
+	for name, v := range map[string]interface{ IsUnknown() bool }{
+		"insecure_skip_verify": c.InsecureSkipVerify, "cache": c.Cache, "allow_insecure_http": c.AllowHTTP, "retry": c.Retry,
+	} {
+		if v.IsUnknown() && unknown == "" {
+			unknown = name
+		}
+	}
+	s.cache = c.Cache.IsNull() || c.Cache.ValueBool()
+	s.allowHTTP = c.AllowHTTP.ValueBool()
+	if raw := str("proxy_url", c.ProxyURL, ""); raw != "" {
+		s.proxyURL, _ = url.Parse(raw)
+	}
+	if !c.Retry.IsNull() && !c.Retry.IsUnknown() {
+		var rm retryModel
+		_ = c.Retry.As(context.Background(), &rm, basetypes.ObjectAsOptions{})
+		s.retry.Attempts = int(rm.Attempts.ValueInt64())
+		s.retry.MinDelay, _ = time.ParseDuration(rm.MinDelay.ValueString())
+		s.retry.MaxDelay, _ = time.ParseDuration(rm.MaxDelay.ValueString())
 	}
 	for name, v := range map[string]interface{ IsUnknown() bool }{
 		"scopes": c.Scopes, "resource": c.Resource, "extra_params": c.ExtraParams, "headers": c.Headers,
@@ -379,6 +479,14 @@ func validateSettings(s settings, diags interface {
 			fmt.Sprintf("Both token_url (from %s) and issuer_url (from %s) are set; set exactly one. issuer_url "+
 				"discovers the token endpoint, token_url names it.", s.from["token_url"], s.from["issuer_url"]))
 	}
+	for _, attr := range []struct{ name, value string }{
+		{"token_url", r.TokenURL}, {"issuer_url", s.issuerURL}, {"revocation_url", s.revocationURL},
+	} {
+		if problem := oauth2client.CheckTransport(attr.value, s.allowHTTP); attr.value != "" && problem != "" {
+			diags.AddAttributeError(path.Root(attr.name), "Insecure URL", fmt.Sprintf("The %s from %s: %s",
+				attr.name, s.from[attr.name], problem))
+		}
+	}
 	for _, attr := range []struct{ name, value, env string }{
 		{"token_url", r.TokenURL, envTokenURL}, {"issuer_url", s.issuerURL, envIssuerURL},
 	} {
@@ -412,8 +520,7 @@ func validateSettings(s settings, diags interface {
 			fmt.Sprintf("client_auth is %q, which authenticates with a TLS client certificate, but none is set. "+
 				"Set client_certificate_pem and client_key_pem.", r.ClientAuth))
 	}
-	if r.ClientAuth != "" && r.ClientAuth != oauth2client.AuthNone && r.ClientAuth != oauth2client.AuthPrivateKeyJWT &&
-		!contains(oauth2client.TLSAuthMethods, r.ClientAuth) && r.ClientID == "" {
+	if contains(oauth2client.SecretAuthMethods, r.ClientAuth) && r.ClientID == "" {
 		diags.AddAttributeError(path.Root("client_id"), "Missing Client ID",
 			fmt.Sprintf("client_auth is %q, which sends a client ID with the secret, but none is set. Set client_id "+
 				"or the %s environment variable.", r.ClientAuth, envClientID))

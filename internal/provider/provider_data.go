@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -18,6 +19,10 @@ import (
 type providerData struct {
 	client   *oauth2client.Client
 	defaults oauth2client.Request
+	// cache shares tokens among identical oauth2_tokens; nil when the
+	// provider's cache = false.
+	cache *oauth2client.Cache
+	now   func() time.Time
 	// issuerURL, when set, names the server whose metadata supplies the
 	// token endpoint (and, unless set, revocation_url and client_auth).
 	issuerURL     string

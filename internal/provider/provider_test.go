@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
@@ -246,4 +249,180 @@ func TestAccProvider_validation(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Caching is the point of this test, so it counts requests, comparing
+// configurations under the same harness rather than asserting a number the
+// harness's repeated plans would decide: ten identical tokens cost what one
+// costs, and cache = false makes each its own request.
+func TestAccProvider_cacheSharesIdenticalTokens(t *testing.T) {
+	count := func(n int, cache string) int {
+		srv := basicServer(t)
+		var blocks strings.Builder
+		for i := range n {
+			fmt.Fprintf(&blocks, "data \"oauth2_token\" \"t%d\" {\n  scopes = [\"DataExchange\"]\n}\n", i)
+		}
+		resource.UnitTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
+			Steps: []resource.TestStep{{
+				Config: fmt.Sprintf(`
+provider "oauth2" {
+  token_url     = %[1]q
+  client_id     = "relatics-client"
+  client_secret = %[2]q
+  %[3]s
+}
+`, srv.URL, testSecret, cache) + blocks.String(),
+			}},
+		})
+		return srv.TokenRequests()
+	}
+	one := count(1, "")
+	if one == 0 {
+		t.Fatal("no token requests at all")
+	}
+	if ten := count(10, ""); ten != one {
+		t.Errorf("10 identical tokens made %d requests, 1 token made %d: want the same", ten, one)
+	}
+	if ten := count(10, "cache = false"); ten != 10*one {
+		t.Errorf("with cache = false, 10 tokens made %d requests, want %d", ten, 10*one)
+	}
+}
+
+func TestAccProvider_minValidityLongerThanToken(t *testing.T) {
+	srv := basicServer(t) // issues 600s tokens
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
+		Steps: []resource.TestStep{{
+			Config: providerBlock(srv.URL) + `
+data "oauth2_token" "test" {
+  min_validity = "15m"
+}
+`,
+			ExpectError: regexp.MustCompile(`Token Lives Shorter Than min_validity[\s\S]*10m0s[\s\S]*15m0s`),
+		}},
+	})
+}
+
+func TestAccProvider_retryBlock(t *testing.T) {
+	tokens := basicServer(t)
+	var calls atomic.Int32
+	// Every first request of a pair fails with 503; the retry succeeds.
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1)%2 == 1 {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		r2, _ := http.NewRequestWithContext(r.Context(), r.Method, tokens.URL, r.Body)
+		r2.Header = r.Header
+		resp, err := http.DefaultClient.Do(r2)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(flaky.Close)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf(`
+provider "oauth2" {
+  token_url     = %[1]q
+  client_id     = "relatics-client"
+  client_secret = %[2]q
+  retry {
+    attempts  = 1
+  }
+}
+
+data "oauth2_token" "test" {}
+`, flaky.URL, testSecret),
+				ExpectError: regexp.MustCompile(`503 Service Unavailable`),
+			},
+			{
+				Config: fmt.Sprintf(`
+provider "oauth2" {
+  token_url     = %[1]q
+  client_id     = "relatics-client"
+  client_secret = %[2]q
+  retry {
+    attempts  = 2
+    min_delay = "1ms"
+    max_delay = "10ms"
+  }
+}
+
+data "oauth2_token" "test" {}
+`, flaky.URL, testSecret),
+				Check: resource.TestCheckResourceAttr("data.oauth2_token.test", "token_type", "Bearer"),
+			},
+		},
+	})
+}
+
+func TestAccProvider_proxyURL(t *testing.T) {
+	tokens := basicServer(t)
+	var proxied atomic.Int32
+	// A forward proxy for plain http: it receives absolute-form requests.
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1)
+		r2, _ := http.NewRequestWithContext(r.Context(), r.Method, tokens.URL, r.Body)
+		r2.Header = r.Header
+		resp, err := http.DefaultClient.Do(r2)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(proxy.Close)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			// Nothing listens on port 1: only the proxy can answer.
+			Config: fmt.Sprintf(`
+provider "oauth2" {
+  token_url     = "http://127.0.0.1:1/token"
+  client_id     = "relatics-client"
+  client_secret = %[2]q
+  proxy_url     = %[1]q
+}
+
+data "oauth2_token" "test" {}
+`, proxy.URL, testSecret),
+			Check: func(*terraform.State) error {
+				if proxied.Load() == 0 {
+					return fmt.Errorf("the token request did not go through proxy_url")
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestAccProvider_insecureHTTPRefused(t *testing.T) {
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: `
+provider "oauth2" {
+  token_url     = "http://auth.example.com/token"
+  client_id     = "id"
+  client_secret = "secret"
+}
+
+data "oauth2_token" "test" {}
+`,
+			ExpectError: regexp.MustCompile(`Insecure URL[\s\S]*allow_insecure_http`),
+		}},
+	})
 }

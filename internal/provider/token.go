@@ -57,11 +57,26 @@ func prepareToken(ctx context.Context, data *providerData, model *tokenModel) (c
 	return ctx, req, revocation, diags
 }
 
-// fetchToken sends req and fills in model's outputs. It returns ctx with
-// the token's own values masked too.
-func fetchToken(ctx context.Context, data *providerData, req oauth2client.Request, model *tokenModel) (context.Context, diag.Diagnostics) {
+// fetchToken gets the token req describes, from the provider's cache when
+// it has one valid for long enough, and fills in model's outputs. share is
+// false for tokens that must be the caller's own (revoke_on_close would
+// revoke a shared token under its other consumers). It returns ctx with the
+// token's own values masked too.
+func fetchToken(ctx context.Context, data *providerData, req oauth2client.Request, model *tokenModel, share bool) (context.Context, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	token, outcome, err := data.client.Fetch(ctx, req)
+	minValidity, explicit := oauth2client.DefaultMinValidity, !model.MinValidity.IsNull()
+	if explicit {
+		minValidity, _ = time.ParseDuration(model.MinValidity.ValueString())
+	}
+	cache := data.cache
+	if cache == nil || !share {
+		// A cache of one request still enforces min_validity.
+		cache = oauth2client.NewCache(data.now)
+	}
+	token, outcome, source, err := cache.Get(ctx, req, minValidity, explicit,
+		func(ctx context.Context) (*oauth2client.Token, oauth2client.Outcome, error) {
+			return data.client.Fetch(ctx, req)
+		})
 	fields := map[string]any{
 		"token_url":   req.TokenURL,
 		"grant_type":  req.Grant(),
@@ -69,13 +84,18 @@ func fetchToken(ctx context.Context, data *providerData, req oauth2client.Reques
 		"params_in":   req.ParamsIn,
 		"status":      outcome.Status,
 		"duration_ms": outcome.Duration.Milliseconds(),
+		"source":      source,
 	}
 	if err != nil {
 		tflog.Debug(ctx, "Token request failed", fields)
 		var tokenErr *oauth2client.Error
-		if errors.As(err, &tokenErr) {
+		var short *oauth2client.TooShortError
+		switch {
+		case errors.As(err, &tokenErr):
 			diags.AddError(tokenErr.Summary(), tokenErr.Error())
-		} else {
+		case errors.As(err, &short):
+			diags.AddAttributeError(path.Root("min_validity"), short.Summary(), short.Error())
+		default:
 			diags.AddError("Token Request Failed", err.Error())
 		}
 		return ctx, diags
@@ -152,11 +172,19 @@ func tokenRequest(ctx context.Context, defaults oauth2client.Request, m *tokenMo
 	if r.Headers == nil {
 		r.Headers = map[string]string{}
 	}
-	for name, value := range stringMap(m.Headers) {
+	tokenHeaders := stringMap(m.Headers)
+	maps.Copy(r.Headers, tokenHeaders)
+	// Checked again here, with client_auth final: with issuer_url it is
+	// known only after discovery, and a provider-level Authorization header
+	// would otherwise replace the Basic credentials.
+	for name := range r.Headers {
 		if problem := oauth2client.CheckHeader(name, r.ClientAuth); problem != "" {
-			diags.AddAttributeError(path.Root("headers").AtMapKey(name), "Header Not Allowed", problem)
+			at := path.Root("headers").AtMapKey(name)
+			if _, own := tokenHeaders[name]; !own {
+				problem = "The provider's headers: " + problem
+			}
+			diags.AddAttributeError(at, "Header Not Allowed", problem)
 		}
-		r.Headers[name] = value
 	}
 	return r, diags
 }

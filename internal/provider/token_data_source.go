@@ -55,7 +55,7 @@ func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, diags = fetchToken(ctx, d.data, tokenReq, &model)
+	ctx, diags = fetchToken(ctx, d.data, tokenReq, &model, true)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -81,7 +81,7 @@ func (e *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 				"or use issuer_url with a server whose metadata has a revocation_endpoint.")
 		return
 	}
-	ctx, diags = fetchToken(ctx, e.data, tokenReq, &model.tokenModel)
+	ctx, diags = fetchToken(ctx, e.data, tokenReq, &model.tokenModel, !revoke)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -23,11 +23,11 @@ const (
 		"use to pick the API the token is for."
 	descResource = "Resource indicators (RFC 8707): the URIs of the APIs the token is for, each sent as its own " +
 		"`resource` parameter."
-	descParamsIn = "Where the grant parameters (`grant_type`, `username`, `password`, `refresh_token`, `scope`, " +
-		"`audience`, `resource` and `extra_params`) go: `body` (the default, as RFC 6749 says) or `query` for " +
-		"servers that read them from the URL's query string. Client authentication follows `client_auth` either way: " +
-		"the Basic header stays a header, `client_secret_post` credentials stay in the body, and a public client's " +
-		"(`none`) `client_id` travels with the grant parameters."
+	descParamsIn = "Where the grant parameters (`grant_type`, the grant block's parameters, `scope`, `audience`, " +
+		"`resource` and `extra_params`) go: `body` (the default, as RFC 6749 says) or `query` for servers that read " +
+		"them from the URL's query string. Client authentication follows `client_auth` either way: the Basic header " +
+		"stays a header, and a client secret or client assertion stays in the body with its `client_id`; a " +
+		"`client_id` sent alone (`none`, the TLS methods) travels with the grant parameters."
 )
 
 var (
@@ -72,8 +72,9 @@ var tokenAttributes = map[string]tokenAttr{
 	"password_grant": {
 		kind: kindObject, optional: true,
 		description: "Makes a resource owner password credentials grant (`grant_type=password`, RFC 6749 " +
-			"section 4.3) for the given user. Conflicts with `refresh_token_grant`; with neither, the token comes " +
-			"from a client credentials grant.",
+			"section 4.3) for the given user. At most one grant block (`password_grant`, `refresh_token_grant`, " +
+			"`jwt_bearer_grant`, `token_exchange_grant`) may be set; with none, the token comes from a client " +
+			"credentials grant.",
 		nested: map[string]tokenAttr{
 			"username": {kind: kindString, required: true, description: "The user's name or e-mail address.",
 				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
@@ -85,7 +86,7 @@ var tokenAttributes = map[string]tokenAttr{
 	"refresh_token_grant": {
 		kind: kindObject, optional: true,
 		description: "Makes a refresh token grant (`grant_type=refresh_token`, RFC 6749 section 6) with a refresh " +
-			"token issued earlier, for example by a `password_grant`. Conflicts with `password_grant`.",
+			"token issued earlier, for example by a `password_grant`. At most one grant block may be set.",
 		nested: map[string]tokenAttr{
 			"refresh_token": {kind: kindString, required: true, sensitive: true, description: "The refresh token.",
 				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
@@ -115,7 +116,7 @@ var tokenAttributes = map[string]tokenAttr{
 		kind: kindObject, optional: true,
 		description: "Makes a token exchange grant (`grant_type=urn:ietf:params:oauth:grant-type:token-exchange`, " +
 			"RFC 8693): trades `subject_token` (and, for delegation, `actor_token`) for a new token. The server " +
-			"says what it issued in `issued_token_type`.",
+			"says what it issued in `issued_token_type`. At most one grant block may be set.",
 		nested: map[string]tokenAttr{
 			"subject_token": {kind: kindString, required: true, sensitive: true,
 				description:      "The token that represents the party on whose behalf the request is made.",
@@ -135,8 +136,9 @@ var tokenAttributes = map[string]tokenAttr{
 	"grant_type": {
 		kind: kindString, optional: true,
 		description: "Overrides the `grant_type` sent on the wire, for vendor grants; pass their parameters in " +
-			"`extra_params`. Defaults to `password` with `password_grant`, `refresh_token` with " +
-			"`refresh_token_grant`, and `client_credentials` otherwise.",
+			"`extra_params`. Defaults to the grant block's type (`password`, `refresh_token`, " +
+			"`urn:ietf:params:oauth:grant-type:jwt-bearer` or `urn:ietf:params:oauth:grant-type:token-exchange`), " +
+			"and `client_credentials` without one.",
 		stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)},
 	},
 	"scopes":   {kind: kindStringList, optional: true, description: descScopes + " Replaces the provider's `scopes`."},
@@ -149,6 +151,15 @@ var tokenAttributes = map[string]tokenAttr{
 		description:      descParamsIn + " Replaces the provider's `params_in`."},
 	"headers": {kind: kindStringMap, optional: true, mapValidators: headersValidators,
 		description: descHeaders + " Merged over the provider's `headers`."},
+
+	"min_validity": {kind: kindString, optional: true,
+		stringValidators: []validator.String{durationValidator{}},
+		description: "The least validity a token handed out must have left, as a duration such as `5m`. Within " +
+			"one run the provider requests each distinct token once and shares it among identical `oauth2_token`s " +
+			"(data sources and ephemeral resources alike) while it has this much life left; a token that would " +
+			"expire sooner is replaced. Defaults to `1m`. When set, a newly issued token that lives shorter is an " +
+			"error; under the default, such a token is handed out fresh and shared for half its lifetime. Choose a " +
+			"value that outlives the apply when a consumer uses the token at the end of a long apply."},
 
 	// Outputs, named after the RFC 6749 section 5.1 response fields.
 	"access_token": {kind: kindString, computed: true, sensitive: true, description: "The access token."},
@@ -276,6 +287,7 @@ type tokenModel struct {
 	ExtraParams        types.Map    `tfsdk:"extra_params"`
 	ParamsIn           types.String `tfsdk:"params_in"`
 	Headers            types.Map    `tfsdk:"headers"`
+	MinValidity        types.String `tfsdk:"min_validity"`
 
 	AccessToken         types.String `tfsdk:"access_token"`
 	TokenType           types.String `tfsdk:"token_type"`

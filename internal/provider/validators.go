@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +30,27 @@ func (urlValidator) ValidateString(_ context.Context, req validator.StringReques
 	if problem := oauth2client.CheckTokenURL(req.ConfigValue.ValueString()); problem != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid URL",
 			fmt.Sprintf("%s is not a usable endpoint URL. %s", req.Path, problem))
+	}
+}
+
+// proxyURLValidator accepts absolute http, https and socks5 URLs.
+type proxyURLValidator struct{}
+
+func (proxyURLValidator) Description(context.Context) string {
+	return "must be an http://, https:// or socks5:// URL"
+}
+
+func (v proxyURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (proxyURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	u, err := url.Parse(req.ConfigValue.ValueString())
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Proxy URL",
+			fmt.Sprintf("%s must be an absolute URL such as http://proxy.example.com:3128 (schemes http, https "+
+				"or socks5).", req.Path))
 	}
 }
 
