@@ -176,25 +176,25 @@ func (e *DiscoveryError) headline() string {
 
 // fallbackAdvice is the way out when the server's metadata cannot be used.
 const fallbackAdvice = "If the server publishes no usable metadata, set token_url (and client_auth) " +
-	"instead of issuer."
+	"instead of issuer_url."
 
 func (e *DiscoveryError) hint() string {
 	switch e.Problem {
 	case DiscoveryInvalidIssuer:
-		return "Set issuer to the issuer identifier the server publishes: an absolute https:// URL (http:// for a " +
+		return "Set issuer_url to the issuer identifier the server publishes: an absolute https:// URL (http:// for a " +
 			"local server) without query or fragment, such as https://auth.example.com/realms/main."
 	case DiscoveryUnreachable:
 		if e.canceled != nil {
 			return "The request was interrupted before it completed."
 		}
 		if e.Timeout {
-			return "The server did not answer in time. Check that issuer is reachable from here, or raise timeout."
+			return "The server did not answer in time. Check that issuer_url is reachable from here, or raise timeout."
 		}
-		return "No response arrived. Check that issuer is reachable from here, and any proxy settings " +
+		return "No response arrived. Check that issuer_url is reachable from here, and any proxy settings " +
 			"(HTTPS_PROXY, NO_PROXY)."
 	case DiscoveryMalformed:
 		return "The document at " + e.Document + " is not the metadata the OpenID Connect Discovery and RFC 8414 " +
-			"specifications describe. Check issuer, and ask the server's operators. " + fallbackAdvice
+			"specifications describe. Check issuer_url, and ask the server's operators. " + fallbackAdvice
 	case DiscoveryIssuerMismatch:
 		if e.Found == "" {
 			return "The specifications require the document to name its issuer, so the provider cannot tell it " +
@@ -203,11 +203,11 @@ func (e *DiscoveryError) hint() string {
 		if strings.TrimSuffix(e.Found, "/") == strings.TrimSuffix(e.Issuer, "/") {
 			return fmt.Sprintf("The two differ only by a trailing slash. OpenID Connect Discovery (section 4.3) and "+
 				"RFC 8414 (section 3.3) require the issuer to match exactly, character for character, so set "+
-				"issuer to %q, exactly as the server publishes it.", e.Found)
+				"issuer_url to %q, exactly as the server publishes it.", e.Found)
 		}
 		return fmt.Sprintf("The specifications require the issuer in the document to be identical to the one "+
-			"configured, so that one server cannot speak for another. If %q is the issuer you mean, set issuer "+
-			"to it; otherwise check issuer, and the public URL the server (or a proxy in front of it) is "+
+			"configured, so that one server cannot speak for another. If %q is the issuer you mean, set issuer_url "+
+			"to it; otherwise check issuer_url, and the public URL the server (or a proxy in front of it) is "+
 			"configured with.", e.Found)
 	case DiscoveryNoTokenEndpoint:
 		return "The server publishes no token endpoint (an OpenID Connect server using only the implicit flow " +
@@ -234,7 +234,7 @@ func (e *DiscoveryError) hint() string {
 			"issuer identifier it publishes at its new address. " + fallbackAdvice
 	case refused:
 		return "The server (or a proxy in front of it) refused to serve its metadata without credentials. " +
-			"Check issuer. " + fallbackAdvice
+			"Check issuer_url. " + fallbackAdvice
 	case failed:
 		return "The server failed to answer. Try again later, or ask its operators. " + fallbackAdvice
 	}
@@ -541,10 +541,6 @@ func resolveLocation(base *url.URL, loc string) string {
 	}
 	return base.ResolveReference(u).String()
 }
-
-// Client authentication methods PickClientAuth may choose beyond those in
-// ClientAuthMethods; the provider cannot send them yet.
-const ()
 
 // PickClientAuth chooses how to authenticate the client when client_auth is
 // unset, from the token_endpoint_auth_methods_supported of the server's

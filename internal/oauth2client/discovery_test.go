@@ -223,7 +223,7 @@ func TestDiscover_issuerMismatch(t *testing.T) {
 		_, err := newTestClient().Discover(t.Context(), issuer)
 		assertDiscoveryError(t, err, DiscoveryIssuerMismatch,
 			"Issuer:          "+issuer+"\n", "Document issuer: "+issuer+"/\n", "only by a trailing slash",
-			`set issuer to "`+issuer+`/"`)
+			`set issuer_url to "`+issuer+`/"`)
 		if n := len(ms.requests()); n != 1 {
 			t.Errorf("%d requests: a document for another issuer must end the search", n)
 		}

@@ -148,10 +148,9 @@ func describeRetryAfter(v string) string {
 func (e *RevocationError) hint() string {
 	switch e.Code {
 	case "invalid_client", "unauthorized_client":
-		return fmt.Sprintf("The server did not accept the client. Check client_id and client_secret, and that "+
-			"client_auth (now %q) is the method this client is registered for: client_secret_basic sends the "+
-			"credentials in an HTTP Basic header, client_secret_post in the request body, none sends only "+
-			"client_id. The token must be revoked by the client it was issued to.", e.ClientAuth)
+		return fmt.Sprintf("The server did not accept the client. Check client_id and the credential, and that "+
+			"client_auth (now %q, which %s) is the method this client is registered for. The token must be "+
+			"revoked by the client it was issued to.", e.ClientAuth, authSends[e.ClientAuth])
 	case "unsupported_token_type":
 		return fmt.Sprintf("The server does not revoke this type of token (token_type_hint %q). Some servers "+
 			"revoke only refresh tokens; an access token then stays valid until it expires.", e.TokenTypeHint)

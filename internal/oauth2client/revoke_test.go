@@ -221,7 +221,7 @@ func TestRevoke_errors(t *testing.T) {
 			[]string{
 				"did not revoke the token", "Revocation URL:", "HTTP status:     400 Bad Request",
 				"Error:           invalid_client", "Description:     bad secret [REDACTED] for token [REDACTED]",
-				"https://docs.example/e", `client_auth (now "client_secret_basic")`,
+				"https://docs.example/e", `client_auth (now "client_secret_basic", which sends client_id and client_secret in an HTTP Basic header)`,
 			},
 		},
 		"401 html page echoing the Basic header": {
