@@ -2,13 +2,17 @@ package oauth2client
 
 import (
 	"crypto/elliptic"
+	"crypto/sha1" //nolint:gosec // x5t is a SHA-1 thumbprint by definition
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -232,4 +236,29 @@ func TestFetch_tlsClientAuth(t *testing.T) {
 	}
 	_, _, err = New(Options{TLS: withoutCert, sleep: noSleep}).Fetch(t.Context(), req)
 	assertErrorText(t, err, []string{"401", "invalid_client"})
+}
+
+func TestSigningKey_certificateThumbprints(t *testing.T) {
+	ca := newTLSTestCA(t, "credential")
+	key, err := ParseSigningKey(sec1PEM(t, ca.key), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := newTLSTestCA(t, "other")
+	if err := key.WithCertificate(other.pem); err == nil || strings.Contains(err.Error(), "BEGIN") {
+		t.Fatalf("a certificate for another key was accepted, or the error quotes it: %v", err)
+	}
+	// The matching certificate after an unrelated one, as in a chain file.
+	if err := key.WithCertificate(other.pem + ca.pem); err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := key.ClientAssertion("app", "https://login.example/token", fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := jwtHeader(t, assertion)
+	s1, s256 := sha1.Sum(ca.cert.Raw), sha256.Sum256(ca.cert.Raw)
+	if h["x5t"] != base64.RawURLEncoding.EncodeToString(s1[:]) || h["x5t#S256"] != base64.RawURLEncoding.EncodeToString(s256[:]) {
+		t.Errorf("header %v lacks the certificate's thumbprints", h)
+	}
 }

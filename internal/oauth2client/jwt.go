@@ -8,8 +8,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1" //nolint:gosec // x5t is defined as a SHA-1 thumbprint (RFC 7515 4.1.7), not used for security
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -82,6 +84,48 @@ type SigningKey struct {
 	key crypto.Signer
 	alg jose.SignatureAlgorithm
 	kid string
+	// headers are further JWS headers: the thumbprints of the key's
+	// certificate, when one was given (WithCertificate).
+	headers map[jose.HeaderKey]string
+}
+
+// WithCertificate adds the SHA-1 and SHA-256 thumbprints of the key's X.509
+// certificate to every JWT the key signs, as the x5t and x5t#S256 headers
+// (RFC 7515 sections 4.1.7 and 4.1.8). Servers that register certificates
+// rather than keys, Microsoft Entra ID among them, find the credential by
+// them. The certificate must hold the key's public half.
+func (k *SigningKey) WithCertificate(certPEM string) error {
+	var cert *x509.Certificate
+	rest := []byte(strings.TrimSpace(strings.ReplaceAll(certPEM, `\n`, "\n")))
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return fmt.Errorf("the private key's certificate cannot be read: %w", err)
+		}
+		if pub, ok := c.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(k.key.Public()) {
+			cert = c
+			break
+		}
+	}
+	if cert == nil {
+		return errors.New("private_key_certificate_pem holds no certificate for private_key: give the PEM " +
+			"certificate whose public key is the private key's")
+	}
+	sha1Sum := sha1.Sum(cert.Raw)
+	sha256Sum := sha256.Sum256(cert.Raw)
+	k.headers = map[jose.HeaderKey]string{
+		"x5t":      base64.RawURLEncoding.EncodeToString(sha1Sum[:]),
+		"x5t#S256": base64.RawURLEncoding.EncodeToString(sha256Sum[:]),
+	}
+	return nil
 }
 
 // ParseSigningKey reads a PEM-encoded private key and settles the algorithm
@@ -145,7 +189,7 @@ func (k SigningKey) GoString() string { return k.String() }
 // carries alg, typ "JWT" and, when the key has one, kid. The claims are
 // encoded with encoding/json as given; Sign adds none.
 func (k *SigningKey) Sign(claims map[string]any) (string, error) {
-	return signJWT(jose.SigningKey{Algorithm: k.alg, Key: k.key}, k.kid, claims)
+	return signJWT(jose.SigningKey{Algorithm: k.alg, Key: k.key}, k.kid, k.headers, claims)
 }
 
 // ClientAssertion builds a client assertion for private_key_jwt client
@@ -183,7 +227,7 @@ func SecretAssertion(clientID, secret, audience string, now time.Time) (string, 
 	if err != nil {
 		return "", err
 	}
-	token, err := signJWT(jose.SigningKey{Algorithm: jose.HS256, Key: []byte(secret)}, "", claims)
+	token, err := signJWT(jose.SigningKey{Algorithm: jose.HS256, Key: []byte(secret)}, "", nil, claims)
 	if errors.Is(err, jose.ErrInvalidKeySize) {
 		return "", shortSecretError(len(secret))
 	}
@@ -270,10 +314,13 @@ func newJTI() (string, error) {
 }
 
 // signJWT signs claims as a compact JWS with typ "JWT" and, when set, kid.
-func signJWT(key jose.SigningKey, kid string, claims map[string]any) (string, error) {
+func signJWT(key jose.SigningKey, kid string, headers map[jose.HeaderKey]string, claims map[string]any) (string, error) {
 	opts := (&jose.SignerOptions{}).WithType("JWT")
 	if kid != "" {
 		opts = opts.WithHeader("kid", kid)
+	}
+	for name, value := range headers {
+		opts = opts.WithHeader(name, value)
 	}
 	signer, err := jose.NewSigner(key, opts)
 	if err != nil {

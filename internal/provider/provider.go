@@ -81,6 +81,7 @@ type providerModel struct {
 	RevocationURL      types.String `tfsdk:"revocation_url"`
 	PrivateKey         types.String `tfsdk:"private_key"`
 	PrivateKeyID       types.String `tfsdk:"private_key_id"`
+	PrivateKeyCert     types.String `tfsdk:"private_key_certificate_pem"`
 	SigningAlgorithm   types.String `tfsdk:"signing_algorithm"`
 	ClientCertificate  types.String `tfsdk:"client_certificate_pem"`
 	ClientKey          types.String `tfsdk:"client_key_pem"`
@@ -165,6 +166,14 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "Sent as the `kid` header of the JWTs `private_key` signs, so the server can pick the " +
 					"key registered for the client.",
 				Optional: true,
+			},
+			"private_key_certificate_pem": schema.StringAttribute{
+				MarkdownDescription: "The PEM certificate of `private_key`. When set, the JWTs the key signs carry the " +
+					"certificate's SHA-1 and SHA-256 thumbprints as `x5t` and `x5t#S256` headers (RFC 7515), which " +
+					"servers that register certificates rather than keys, such as Microsoft Entra ID, use to find the " +
+					"credential.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("private_key"))},
 			},
 			"signing_algorithm": schema.StringAttribute{
 				MarkdownDescription: "JWS algorithm for `private_key`: " + valuesList(oauth2client.SigningAlgorithms) +
@@ -299,9 +308,9 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 			return
 		}
 		if s.privateKey != "" {
-			key, err := oauth2client.ParseSigningKey(s.privateKey, s.signingAlgorithm, s.privateKeyID)
+			key, at, err := s.signingKey()
 			if err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("private_key"), "Invalid Private Key", err.Error())
+				resp.Diagnostics.AddAttributeError(path.Root(at), "Invalid Private Key", err.Error())
 				return
 			}
 			s.request.SigningKey = key
@@ -366,6 +375,7 @@ type settings struct {
 	revocationURL    string
 	privateKey       string
 	privateKeyID     string
+	privateKeyCert   string
 	signingAlgorithm string
 	tls              oauth2client.TLSOptions
 	retry            oauth2client.RetryPolicy
@@ -414,6 +424,7 @@ func resolveSettings(c providerModel) (settings, string) {
 	s.revocationURL = str("revocation_url", c.RevocationURL, "")
 	s.privateKey = str("private_key", c.PrivateKey, envPrivateKey)
 	s.privateKeyID = str("private_key_id", c.PrivateKeyID, "")
+	s.privateKeyCert = str("private_key_certificate_pem", c.PrivateKeyCert, "")
 	s.signingAlgorithm = str("signing_algorithm", c.SigningAlgorithm, "")
 	s.tls = oauth2client.TLSOptions{
 		ClientCertificatePEM: str("client_certificate_pem", c.ClientCertificate, ""),
@@ -536,8 +547,8 @@ func validateSettings(s settings, diags interface {
 				"client_auth to the method the server expects.", s.from["client_secret"]))
 	}
 	if s.privateKey != "" {
-		if _, err := oauth2client.ParseSigningKey(s.privateKey, s.signingAlgorithm, s.privateKeyID); err != nil {
-			diags.AddAttributeError(path.Root("private_key"), "Invalid Private Key",
+		if _, at, err := s.signingKey(); err != nil {
+			diags.AddAttributeError(path.Root(at), "Invalid Private Key",
 				fmt.Sprintf("The private key from %s cannot sign: %s.", s.from["private_key"], err))
 		}
 	}
@@ -554,4 +565,19 @@ func validateSettings(s settings, diags interface {
 			diags.AddAttributeError(path.Root("headers").AtMapKey(name), "Header Not Allowed", problem)
 		}
 	}
+}
+
+// signingKey reads private_key with its settings; on failure it also names
+// the attribute at fault.
+func (s settings) signingKey() (*oauth2client.SigningKey, string, error) {
+	key, err := oauth2client.ParseSigningKey(s.privateKey, s.signingAlgorithm, s.privateKeyID)
+	if err != nil {
+		return nil, "private_key", err
+	}
+	if s.privateKeyCert != "" {
+		if err := key.WithCertificate(s.privateKeyCert); err != nil {
+			return nil, "private_key_certificate_pem", err
+		}
+	}
+	return key, "", nil
 }
