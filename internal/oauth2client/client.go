@@ -402,10 +402,10 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 		e.Description = e.redact.String(retrieve.ErrorDescription)
 		e.URI = e.redact.String(retrieve.ErrorURI)
 		if e.Code == "" {
-			e.Body = e.redact.String(snippet(w.body))
+			e.Body = e.safeSnippet(w.body)
 		}
 		if w.location != "" && e.StatusCode >= 300 && e.StatusCode < 400 {
-			e.Location = redactURL(w.location)
+			e.Location = e.redact.String(redactURL(w.location))
 		}
 	case errors.As(err, &perr):
 		e.Code = e.redact.String(perr.code)
@@ -416,7 +416,9 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 		for _, f := range perr.fields {
 			e.Fields = append(e.Fields, e.redact.String(f))
 		}
-		e.Body = e.redact.String(perr.snippet)
+		if perr.problem == problemNotAToken {
+			e.Body = e.safeSnippet(w.body)
+		}
 		e.problem = perr.problem
 	default:
 		var uerr *url.Error
@@ -433,12 +435,19 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 		switch {
 		case w.tooLarge:
 			e.problem = problemTooLarge
-			e.Body = e.redact.String(snippet(w.body))
+			e.Body = e.safeSnippet(w.body)
 		case e.StatusCode != 0 && !e.Timeout && e.canceled == nil:
 			e.problem = problemUnreadable
 		}
 	}
 	return e
+}
+
+// safeSnippet is the start of a response, redacted before it is cut (a
+// secret across the cut would otherwise show its first half) and after
+// (collapsing white space can form a secret again).
+func (e *Error) safeSnippet(body []byte) string {
+	return e.redact.String(snippet([]byte(e.redact.String(string(body)))))
 }
 
 func isTimeout(err error) bool {

@@ -3,6 +3,7 @@ package oauth2client
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"mime"
 	"net/url"
 	"sort"
@@ -127,10 +128,17 @@ type field struct {
 	array    []string // set when the value is a JSON array of strings
 }
 
+// maxSeconds is the longest lifetime a time.Duration can hold, about 292
+// years; servers that mean "never expires" send values beyond it.
+const maxSeconds = math.MaxInt64 / int64(time.Second)
+
 func (f field) seconds() (int64, bool) {
 	n, err := strconv.ParseFloat(strings.TrimSpace(f.text), 64)
-	if err != nil || n < 0 {
+	if err != nil || !(n >= 0) || math.IsInf(n, 1) {
 		return 0, false
+	}
+	if n >= float64(maxSeconds) {
+		return maxSeconds, true
 	}
 	return int64(n), true
 }
