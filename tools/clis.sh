@@ -5,9 +5,16 @@
 #
 #   tools/clis.sh terraform  absolute path of `terraform` on PATH if it is
 #                            >= MIN_TERRAFORM, else nothing (and a warning)
-#   tools/clis.sh tofu       absolute path of bin/tofu, built first from the
-#                            version pinned in tools/tofu/go.mod when missing
-#                            or older than that go.mod / go.sum
+#   tools/clis.sh tofu [LINE]
+#                            absolute path of the OpenTofu of release line
+#                            LINE (default 1.12, the newest), built first
+#                            from the version pinned in its tools module
+#                            when missing or older than that go.mod / go.sum:
+#                              1.12  tools/tofu/go.mod       -> bin/tofu
+#                              1.11  tools/tofu-1.11/go.mod  -> bin/tofu-1.11
+#                            1.11 is the first OpenTofu with ephemeral
+#                            resources, so the oldest the suite supports.
+#   tools/clis.sh tofu-lines the release lines above, oldest first
 #   tools/clis.sh any        the terraform path if usable, else the tofu path
 #
 # Nothing here downloads a CLI release: Terraform must already be installed,
@@ -62,26 +69,58 @@ cmd_terraform() {
 	printf '%s\n' "$tf"
 }
 
+# The OpenTofu release lines the acceptance suite runs on, oldest first, and
+# where each is built from and to. Keep tofu_module and tofu_binary in step.
+TOFU_LINES="1.11 1.12"
+DEFAULT_TOFU_LINE=1.12
+
+tofu_module() {
+	case "$1" in
+	1.11) printf '%s\n' "$root/tools/tofu-1.11" ;;
+	1.12) printf '%s\n' "$root/tools/tofu" ;;
+	*) die "unknown OpenTofu line '$1' (known: $TOFU_LINES)" ;;
+	esac
+}
+
+tofu_binary() {
+	case "$1" in
+	1.11) printf '%s\n' "$root/bin/tofu-1.11" ;;
+	1.12) printf '%s\n' "$root/bin/tofu" ;;
+	*) die "unknown OpenTofu line '$1' (known: $TOFU_LINES)" ;;
+	esac
+}
+
 cmd_tofu() {
-	local bin="$root/bin/tofu" dir="$root/tools/tofu" tmp
+	local line="${1:-$DEFAULT_TOFU_LINE}" bin dir name pinned tmp out first
+	dir="$(tofu_module "$line")"
+	bin="$(tofu_binary "$line")"
+	name="$(basename -- "$bin")"
+	pinned="$(sed -n 's|^require github.com/opentofu/opentofu \(v[^[:space:]]*\).*|\1|p; s|^[[:space:]]*github.com/opentofu/opentofu \(v[^[:space:]]*\).*|\1|p' "$dir/go.mod" | head -n 1)"
+	[ -n "$pinned" ] || die "no github.com/opentofu/opentofu requirement in ${dir#"$root"/}/go.mod"
 	mkdir -p "$root/bin"
-	# One builder at a time; others wait here and then find the binary fresh.
-	exec 9>"$root/bin/.tofu.lock"
+	# One builder per binary at a time; others wait here and then find the
+	# binary fresh. Different lines build in parallel.
+	exec 9>"$root/bin/.$name.lock"
 	flock 9
 	if [ ! -x "$bin" ] || [ "$dir/go.mod" -nt "$bin" ] || [ "$dir/go.sum" -nt "$bin" ]; then
-		warn "building OpenTofu from the Go module proxy, ~6 minutes the first time (tools/tofu/go.mod -> bin/tofu)"
-		tmp="$root/bin/.tofu.tmp.$$"
+		warn "building OpenTofu $pinned from the Go module proxy, ~6 minutes the first time (${dir#"$root"/}/go.mod -> bin/$name)"
+		tmp="$root/bin/.$name.tmp.$$"
 		trap 'rm -f "$tmp"' EXIT
 		(
 			cd "$dir"
 			go build -trimpath -ldflags "-X github.com/opentofu/opentofu/version.dev=no" \
 				-o "$tmp" github.com/opentofu/opentofu/cmd/tofu
-		) >&2 || die "building OpenTofu failed"
+		) >&2 || die "building OpenTofu $pinned failed"
 		mv -f "$tmp" "$bin"
 		trap - EXIT
 		warn "built $bin"
 	fi
-	timeout 60 "$bin" version >/dev/null 2>&1 || die "'$bin version' does not run; delete bin/tofu to rebuild it"
+	out="$(TF_CLI_CONFIG_FILE=/dev/null timeout 60 "$bin" version 2>/dev/null)" ||
+		die "'$bin version' does not run; delete bin/$name to rebuild it"
+	# The binary must be the pinned release: "OpenTofu v1.11.6" for v1.11.6.
+	first="$(printf '%s\n' "$out" | grep -m 1 '^OpenTofu v' || true)"
+	[ "$first" = "OpenTofu $pinned" ] ||
+		die "bin/$name says '${first:-no version}', but ${dir#"$root"/}/go.mod pins $pinned; delete bin/$name to rebuild it"
 	exec 9>&-
 	printf '%s\n' "$bin"
 }
@@ -98,10 +137,11 @@ cmd_any() {
 
 case "${1:-}" in
 terraform) cmd_terraform ;;
-tofu) cmd_tofu ;;
+tofu) cmd_tofu "${2:-}" ;;
+tofu-lines) printf '%s\n' "$TOFU_LINES" ;;
 any) cmd_any ;;
 *)
-	echo "usage: $0 terraform|tofu|any" >&2
+	echo "usage: $0 terraform | tofu [$(printf '%s' "$TOFU_LINES" | tr ' ' '|')] | tofu-lines | any" >&2
 	exit 2
 	;;
 esac

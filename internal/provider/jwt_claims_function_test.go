@@ -16,13 +16,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
 )
-
-// Provider-defined functions need Terraform 1.8 or OpenTofu 1.7.
-var jwtClaimsVersions = []tfversion.TerraformVersionCheck{tfversion.RequireAbove(tfversion.Version1_8_0)}
 
 // A Keycloak-like access token's claims: exp as a plain integer, aud as a
 // string, nested objects, a namespaced claim, an integer too large for
@@ -253,7 +249,7 @@ func TestAccJWTClaimsFunction_claims(t *testing.T) {
 	serial, _, _ := big.ParseFloat("12345678901234567890123", 10, 512, big.ToNearestEven)
 	audList := strings.Replace(jwtTestClaims, `"aud": "api://relatics"`, `"aud": ["api://relatics", "account"]`, 1)
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   jwtClaimsVersions,
+		TerraformVersionChecks:   functionVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
@@ -294,7 +290,7 @@ func TestAccJWTClaimsFunction_claims(t *testing.T) {
 func TestAccJWTClaimsFunction_unsecured(t *testing.T) {
 	token := jwtSegment(`{"alg":"none"}`) + "." + jwtSegment(`{"sub":"jane","exp":1795435200}`) + "."
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   jwtClaimsVersions,
+		TerraformVersionChecks:   functionVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -333,7 +329,7 @@ func TestAccJWTClaimsFunction_errors(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
-				TerraformVersionChecks:   jwtClaimsVersions,
+				TerraformVersionChecks:   functionVersions,
 				ProtoV6ProviderFactories: protoV6ProviderFactories(),
 				Steps: []resource.TestStep{{
 					Config: fmt.Sprintf(`
@@ -369,8 +365,8 @@ func jwtClaimsServer(t *testing.T) *recordingServer {
 // resource, and the harness runs that command after every apply.
 func TestAccJWTClaimsFunction_ephemeral(t *testing.T) {
 	srv := jwtClaimsServer(t)
-	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersions,
+	ephemeralUnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralFunctionVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
@@ -419,7 +415,7 @@ resource "echo" "test" {}
 func TestAccJWTClaimsFunction_sensitive(t *testing.T) {
 	srv := jwtClaimsServer(t)
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   jwtClaimsVersions,
+		TerraformVersionChecks:   functionVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{
 			{

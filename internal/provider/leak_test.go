@@ -142,7 +142,7 @@ resource "terraform_data" "consumer" {
 			vars := config.Variables{"grant_secret": config.StringVariable(grantSecret)}
 
 			var failure error
-			resource.UnitTest(t, resource.TestCase{
+			ephemeralUnitTest(t, resource.TestCase{
 				TerraformVersionChecks:   ephemeralVersions,
 				ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 				WorkingDir:               workDir,

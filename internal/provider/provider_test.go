@@ -20,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
 )
@@ -62,10 +61,6 @@ func protoV6ProviderFactoriesWithClock(now func() time.Time) map[string]func() (
 		"echo":   echoprovider.NewProviderServer(),
 	}
 }
-
-// ephemeralVersions fails, rather than skips, on a CLI too old for
-// ephemeral resources: make test only ever runs supported CLIs.
-var ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.RequireAbove(tfversion.Version1_10_0)}
 
 // recordingServer wraps a token server and keeps every access and refresh
 // token it issued, so leak tests know exactly what must not appear.

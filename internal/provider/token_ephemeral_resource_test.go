@@ -28,7 +28,7 @@ import (
 // the only way a test can read it; the leak tests below use no echo.
 func TestAccTokenEphemeralResource_clientSecretBasic(t *testing.T) {
 	srv := basicServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	ephemeralUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
@@ -61,7 +61,7 @@ func TestAccTokenEphemeralResource_passwordGrant(t *testing.T) {
 		Users:         []tokenserver.User{{Username: "jane", Password: testPassword}},
 		RefreshTokens: true,
 	})
-	resource.UnitTest(t, resource.TestCase{
+	ephemeralUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
@@ -174,7 +174,7 @@ resource "terraform_data" "call_api" {
 }
 `, srv.URL, api.URL)
 
-	resource.UnitTest(t, resource.TestCase{
+	ephemeralUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		WorkingDir:               workDir,

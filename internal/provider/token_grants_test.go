@@ -239,7 +239,7 @@ data "oauth2_token" "test" {
 
 func TestAccTokenEphemeralResource_tokenExchangeThenRevoke(t *testing.T) {
 	s := newJWTServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	ephemeralUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 		Steps: []resource.TestStep{{
@@ -292,7 +292,7 @@ resource "echo" "test" {}
 
 func TestAccTokenEphemeralResource_revokeNeedsEndpoint(t *testing.T) {
 	srv := basicServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	ephemeralUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 		Steps: []resource.TestStep{{
@@ -370,7 +370,7 @@ func TestAccTokenEphemeralResource_oidcProviderRevokeOnClose(t *testing.T) {
 		"grant_types": []string{"client_credentials"},
 	}})
 	var token string
-	resource.UnitTest(t, resource.TestCase{
+	ephemeralUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 		Steps: []resource.TestStep{{
@@ -445,7 +445,7 @@ data "oauth2_token" "test" {
 // The grants of the jwtServer test above, in the other kind each.
 func TestAccTokenKinds_jwtBearerEphemeralAndTokenExchangeData(t *testing.T) {
 	s := newJWTServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	ephemeralUnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 		Steps: []resource.TestStep{{
