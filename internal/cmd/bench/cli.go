@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/devcli"
 )
 
 // findCLI returns the absolute path of the CLI to plan with: the -cli flag,
@@ -42,17 +44,8 @@ func findCLI(flagValue string) (string, error) {
 		}
 		return abs, nil
 	}
-	for _, name := range []string{"terraform", "tofu"} {
-		p, err := exec.LookPath(name)
-		if errors.Is(err, exec.ErrDot) {
-			err = nil
-		}
-		if err != nil {
-			continue
-		}
-		if abs, err := filepath.Abs(p); err == nil {
-			return abs, nil
-		}
+	if cli, ok := devcli.FindOnPath("terraform", "tofu"); ok {
+		return cli, nil
 	}
 	return "", errors.New("no terraform or tofu on PATH; pass -cli or set OAUTH2_BENCH_CLI " +
 		"(`make bench` finds or builds one for you)")
@@ -76,16 +69,13 @@ func cliVersion(ctx context.Context, cli string) string {
 	return name + " " + v.TerraformVersion
 }
 
-// baseEnv is the caller's environment minus everything that could redirect
-// the CLI, slow it down (logging) or reconfigure the provider.
-func baseEnv() []string {
-	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		k, _, _ := strings.Cut(kv, "=")
-		return strings.HasPrefix(k, "OAUTH2_") || strings.HasPrefix(k, "TF_CLI_ARGS") || strings.HasPrefix(k, "TF_LOG") ||
-			strings.HasPrefix(k, "TF_ACC") || strings.HasPrefix(k, "PLUGIN_") ||
-			slices.Contains([]string{"TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_DATA_DIR", "TF_WORKSPACE",
-				"TF_REATTACH_PROVIDERS", "TF_PLUGIN_CACHE_DIR", "TF_PLUGIN_MAGIC_COOKIE", "TF_INPUT"}, k)
-	})
+// dropFromEnv reports the variables that the CLI and provider processes
+// bench starts do not inherit, besides those devcli.RedirectsCLI reports:
+// logging (it slows them down), acceptance test settings, and go-plugin's
+// handshake settings (providerStartup sets its own).
+func dropFromEnv(name string) bool {
+	return strings.HasPrefix(name, "TF_LOG") || strings.HasPrefix(name, "TF_ACC") || strings.HasPrefix(name, "PLUGIN_") ||
+		slices.Contains([]string{"TF_REATTACH_PROVIDERS", "TF_PLUGIN_CACHE_DIR", "TF_PLUGIN_MAGIC_COOKIE", "TF_INPUT"}, name)
 }
 
 // planArgs are the same for every variant: no state refresh, no locking,
@@ -104,16 +94,7 @@ type planResult struct {
 func plan(ctx context.Context, cli, dir string, env []string) (planResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cli, planArgs...)
-	cmd.Dir = dir
-	cmd.Env = env
-	cmd.Cancel = func() error {
-		if err := cmd.Process.Signal(os.Interrupt); err != nil {
-			return cmd.Process.Kill()
-		}
-		return nil
-	}
-	cmd.WaitDelay = 10 * time.Second
+	cmd := devcli.Command(ctx, cli, dir, env, planArgs...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

@@ -82,22 +82,6 @@ func config(v variant, n int) string {
 	return b.String()
 }
 
-// cliConfig returns a CLI configuration whose dev_overrides make both
-// Terraform and OpenTofu take the provider from pluginDir, so plan needs
-// neither init nor network access.
-func cliConfig(pluginDir string) string {
-	dir := strings.NewReplacer(`\`, `/`).Replace(pluginDir)
-	dir = strings.NewReplacer(`"`, `\"`).Replace(dir)
-	return fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/tfoauth2/oauth2" = "%[1]s"
-    "registry.opentofu.org/tfoauth2/oauth2" = "%[1]s"
-  }
-  direct {}
-}
-`, dir)
-}
-
 // parseCounts parses the -n flag: a comma-separated list of positive
 // consumer counts.
 func parseCounts(s string) ([]int, error) {

@@ -27,32 +27,25 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/devcli"
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
 )
 
 const (
-	modulePath   = "github.com/tfoauth2/terraform-provider-oauth2"
-	providerName = "terraform-provider-oauth2"
-
 	clientID     = "bench"
 	clientSecret = "bench-secret"
 )
@@ -97,20 +90,7 @@ func main() {
 		os.Exit(2)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = run(ctx, opts)
-	if err != nil && ctx.Err() != nil {
-		err = fmt.Errorf("interrupted (%w)", err)
-	}
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "\nbench: FAILED: %v\n", err)
-		os.Exit(1)
-	}
-}
-
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "==> "+format+"\n", args...)
+	devcli.Main("bench", func(ctx context.Context) error { return run(ctx, opts) })
 }
 
 // errSomeFailed is returned after the report when a variant could not be
@@ -122,7 +102,7 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return err
 	}
-	root, err := repoRoot()
+	root, err := devcli.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -130,35 +110,23 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return fmt.Errorf("finding this program's binary for the wrapper: %w", err)
 	}
-	tmp, err := os.MkdirTemp("", "oauth2-bench-")
+	tmp, removeTmp, err := devcli.TempDir("oauth2-bench-", "provider", "wrapper")
 	if err != nil {
 		return err
 	}
 	if opts.keep {
-		logf("keeping %s", tmp)
+		devcli.Logf("keeping %s", tmp)
 	} else {
-		defer func() {
-			if err := os.RemoveAll(tmp); err != nil {
-				logf("warning: could not remove %s: %v", tmp, err)
-			}
-		}()
+		defer removeTmp()
 	}
 	realDir, wrapDir := filepath.Join(tmp, "provider"), filepath.Join(tmp, "wrapper")
-	for _, d := range []string{realDir, wrapDir} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			return err
-		}
-	}
-	exe := providerName
-	if runtime.GOOS == "windows" {
-		exe += ".exe"
-	}
+	exe := devcli.ProviderExe()
 	realBin := filepath.Join(realDir, exe)
 	if opts.provider != "" {
-		logf("using the provider binary %s", opts.provider)
+		devcli.Logf("using the provider binary %s", opts.provider)
 		err = copyFile(opts.provider, realBin)
 	} else {
-		err = buildProvider(ctx, root, realBin)
+		err = devcli.BuildProvider(ctx, root, realBin)
 	}
 	if err != nil {
 		return err
@@ -167,10 +135,10 @@ func run(ctx context.Context, opts options) error {
 		return fmt.Errorf("installing the wrapper: %w", err)
 	}
 	realConfig, wrapConfig := filepath.Join(tmp, "provider.tfrc"), filepath.Join(tmp, "wrapper.tfrc")
-	if err := os.WriteFile(realConfig, []byte(cliConfig(realDir)), 0o644); err != nil {
+	if err := devcli.WriteCLIConfig(realConfig, realDir); err != nil {
 		return err
 	}
-	if err := os.WriteFile(wrapConfig, []byte(cliConfig(wrapDir)), 0o644); err != nil {
+	if err := devcli.WriteCLIConfig(wrapConfig, wrapDir); err != nil {
 		return err
 	}
 
@@ -179,7 +147,7 @@ func run(ctx context.Context, opts options) error {
 		Clients: []tokenserver.Client{{ID: clientID, Secret: clientSecret, Auth: tokenserver.AuthBasic}},
 		Latency: opts.latency,
 	})
-	tokenURL, stopServer, err := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tokenURL, stopServer, err := devcli.StartTokenServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		ts.ServeHTTP(w, r)
 	}))
@@ -188,13 +156,13 @@ func run(ctx context.Context, opts options) error {
 	}
 	defer stopServer()
 
-	base := append(baseEnv(),
-		"CHECKPOINT_DISABLE=1",
-		"TF_IN_AUTOMATION=1",
-		"OAUTH2_TOKEN_URL="+tokenURL,
-		"OAUTH2_CLIENT_ID="+clientID,
-		"OAUTH2_CLIENT_SECRET="+clientSecret,
-	)
+	base := devcli.CLIEnv{
+		Drop:         dropFromEnv,
+		Automation:   true,
+		TokenURL:     tokenURL,
+		ClientID:     clientID,
+		ClientSecret: clientSecret,
+	}.Environ()
 	env := append(slices.Clip(base), "TF_CLI_CONFIG_FILE="+realConfig)
 	wrapEnv := func(recordFile string) []string {
 		return append(slices.Clip(base), "TF_CLI_CONFIG_FILE="+wrapConfig,
@@ -211,9 +179,9 @@ func run(ctx context.Context, opts options) error {
 		Latency:   opts.latency,
 		Repeat:    opts.repeat,
 	}
-	logf("%s, token server at %s with %s latency", mc.CLI, tokenURL, opts.latency)
+	devcli.Logf("%s, token server at %s with %s latency", mc.CLI, tokenURL, opts.latency)
 	if mc.Startup, err = providerStartup(ctx, realBin, tmp, 5); err != nil {
-		logf("warning: could not time the provider's start-up: %v", err)
+		devcli.Logf("warning: could not time the provider's start-up: %v", err)
 	}
 
 	var rows []row
@@ -239,7 +207,7 @@ func run(ctx context.Context, opts options) error {
 					return err
 				}
 				r.M[v].Err = describe(err)
-				logf("N=%d %s: %s", n, v, r.M[v].Err)
+				devcli.Logf("N=%d %s: %s", n, v, r.M[v].Err)
 			}
 		}
 		// Interleave the variants, so that drift in the machine's speed
@@ -257,13 +225,13 @@ func run(ctx context.Context, opts options) error {
 						return err
 					}
 					m.Err = describe(err)
-					logf("N=%d %s: %s", n, v, m.Err)
+					devcli.Logf("N=%d %s: %s", n, v, m.Err)
 					continue
 				}
 				m.Walls = append(m.Walls, res.Wall)
 				m.CPUs = append(m.CPUs, res.CPU)
 				m.Calls += int(calls.Load() - before)
-				logf("N=%d %-11s plan %d/%d: %s (CPU %s), %d token call(s)", n, v, i+1, opts.repeat,
+				devcli.Logf("N=%d %-11s plan %d/%d: %s (CPU %s), %d token call(s)", n, v, i+1, opts.repeat,
 					fmtDur(res.Wall), fmtDur(res.CPU), calls.Load()-before)
 			}
 		}
@@ -277,13 +245,13 @@ func run(ctx context.Context, opts options) error {
 				if ctx.Err() != nil {
 					return err
 				}
-				logf("N=%d %s: the plan through the wrapper failed: %s", n, v, describe(err))
+				devcli.Logf("N=%d %s: the plan through the wrapper failed: %s", n, v, describe(err))
 				continue
 			}
 			if m.Records, err = readRecords(record); err != nil {
 				return err
 			}
-			logf("N=%d %-11s through the wrapper: %d provider process(es), peak RSS %s", n, v, len(m.Records), fmtRSS(m.peakRSSKiB()))
+			devcli.Logf("N=%d %-11s through the wrapper: %d provider process(es), peak RSS %s", n, v, len(m.Records), fmtRSS(m.peakRSSKiB()))
 		}
 		for _, m := range r.M {
 			failed = failed || m.Err != ""
@@ -307,59 +275,6 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// repoRoot finds the provider's module root, from the working directory or
-// this file's location.
-func repoRoot() (string, error) {
-	var starts []string
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		starts = append(starts, filepath.Dir(file))
-	}
-	for _, dir := range starts {
-		for {
-			if isProviderModule(filepath.Join(dir, "go.mod")) {
-				return dir, nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return "", fmt.Errorf("cannot find the repository root (a go.mod declaring module %s); run this from inside the repository", modulePath)
-}
-
-func isProviderModule(gomod string) bool {
-	f, err := os.Open(gomod)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module"); ok {
-			return strings.Trim(strings.TrimSpace(rest), `"`) == modulePath
-		}
-	}
-	return false
-}
-
-func buildProvider(ctx context.Context, root, out string) error {
-	logf("building the provider (go build -o %s .)", out)
-	start := time.Now()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("building the provider failed: %w", err)
-	}
-	logf("built in %s", time.Since(start).Round(100*time.Millisecond))
-	return nil
-}
-
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -375,27 +290,6 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
-}
-
-// serve starts h on a free loopback port and returns its token URL and a
-// function that stops it.
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("starting the local token server: %w", err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logf("token server: %v", err)
-		}
-	}()
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}
-	return "http://" + ln.Addr().String() + "/token", stop, nil
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo, else the

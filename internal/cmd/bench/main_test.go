@@ -82,19 +82,6 @@ func TestConfigIsCanonical(t *testing.T) {
 	}
 }
 
-func TestCLIConfig(t *testing.T) {
-	got := cliConfig("/tmp/x y/plugins")
-	for _, want := range []string{
-		`"registry.terraform.io/tfoauth2/oauth2" = "/tmp/x y/plugins"`,
-		`"registry.opentofu.org/tfoauth2/oauth2" = "/tmp/x y/plugins"`,
-		"direct {}",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("CLI config lacks %q:\n%s", want, got)
-		}
-	}
-}
-
 func TestParseCounts(t *testing.T) {
 	got, err := parseCounts(" 1, 10,100 ")
 	if err != nil || len(got) != 3 || got[0] != 1 || got[1] != 10 || got[2] != 100 {

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/devcli"
 )
 
 // The go-plugin handshake settings of terraform-plugin-go's tf6server.
@@ -33,7 +35,7 @@ func providerStartup(ctx context.Context, bin, tmp string, k int) (time.Duration
 	if err != nil {
 		return 0, err
 	}
-	env := append(baseEnv(),
+	env := append(devcli.ScrubbedEnviron(dropFromEnv),
 		magicCookieKey+"="+magicCookieValue,
 		"PLUGIN_PROTOCOL_VERSIONS=6",
 		"PLUGIN_CLIENT_CERT="+cert,

@@ -27,24 +27,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
 
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/devcli"
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
 )
 
 const (
-	modulePath = "github.com/tfoauth2/terraform-provider-oauth2"
 	fixtureDir = "internal/provider/testdata/state-first-release"
 
 	// The first release: the end of the first feature set, "Docs, examples,
@@ -67,17 +61,7 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "\nstatefixture: FAILED: %v\n", err)
-		os.Exit(1)
-	}
-}
-
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "==> "+format+"\n", args...)
+	devcli.Main("statefixture", run)
 }
 
 func run(ctx context.Context) error {
@@ -89,7 +73,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	root, err := repoRoot()
+	root, err := devcli.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -99,33 +83,22 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	tmp, err := os.MkdirTemp("", "oauth2-statefixture-")
+	tmp, removeTmp, err := devcli.TempDir("oauth2-statefixture-", "src", "plugins", "work")
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := os.RemoveAll(tmp); err != nil {
-			logf("warning: could not remove %s: %v", tmp, err)
-		}
-	}()
+	defer removeTmp()
 	srcDir, pluginDir, workDir := filepath.Join(tmp, "src"), filepath.Join(tmp, "plugins"), filepath.Join(tmp, "work")
-	for _, d := range []string{srcDir, pluginDir, workDir} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			return err
-		}
-	}
 
-	logf("exporting %s from this repository's history", *commit)
+	devcli.Logf("exporting %s from this repository's history", *commit)
 	if err := exportCommit(ctx, root, *commit, srcDir); err != nil {
 		return err
 	}
-	logf("building that provider")
-	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-oauth2"), ".")
-	build.Dir = srcDir
-	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building the provider of %s: %w", *commit, err)
+	// The exported tree is a module of its own: no go.work of the
+	// surroundings, and go.sum must already hold what it needs.
+	err = devcli.BuildProvider(ctx, srcDir, filepath.Join(pluginDir, devcli.ProviderExe()), "GOWORK=off", "GOFLAGS=-mod=readonly")
+	if err != nil {
+		return fmt.Errorf("the provider of %s: %w", *commit, err)
 	}
 
 	rec := &recorder{Server: tokenserver.New(tokenserver.Options{
@@ -136,7 +109,7 @@ func run(ctx context.Context) error {
 		ExpiresIn:   600,
 		ExtraFields: map[string]any{"not-before-policy": 0, "session_state": "fixture-session"},
 	})}
-	tokenURL, stopServer, err := serve(rec)
+	tokenURL, stopServer, err := devcli.StartTokenServer(rec)
 	if err != nil {
 		return err
 	}
@@ -146,24 +119,21 @@ func run(ctx context.Context) error {
 		return err
 	}
 	cliConfig := filepath.Join(tmp, "cli.tfrc")
-	if err := os.WriteFile(cliConfig, []byte(devOverrides(pluginDir)), 0o644); err != nil {
+	if err := devcli.WriteCLIConfig(cliConfig, pluginDir); err != nil {
 		return err
 	}
-	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		k, _, _ := strings.Cut(kv, "=")
-		return strings.HasPrefix(k, "OAUTH2_") || strings.HasPrefix(k, "TF_")
-	})
-	env = append(env,
-		"TF_CLI_CONFIG_FILE="+cliConfig,
-		"TF_IN_AUTOMATION=1",
-		"CHECKPOINT_DISABLE=1",
-		"OAUTH2_TOKEN_URL="+tokenURL,
-		"OAUTH2_CLIENT_ID="+clientID,
-		"OAUTH2_CLIENT_SECRET="+clientSecret,
-	)
-	logf("running %s apply against the token server at %s", cliPath, tokenURL)
-	apply := exec.CommandContext(ctx, cliPath, "apply", "-auto-approve", "-input=false", "-no-color")
-	apply.Dir, apply.Env = workDir, env
+	// Nothing of the caller's TF_* settings: the fixture must not depend
+	// on them.
+	env := devcli.CLIEnv{
+		Drop:          func(name string) bool { return strings.HasPrefix(name, "TF_") },
+		CLIConfigFile: cliConfig,
+		Automation:    true,
+		TokenURL:      tokenURL,
+		ClientID:      clientID,
+		ClientSecret:  clientSecret,
+	}.Environ()
+	devcli.Logf("running %s apply against the token server at %s", cliPath, tokenURL)
+	apply := devcli.Command(ctx, cliPath, workDir, env, "apply", "-auto-approve", "-input=false", "-no-color")
 	apply.Stdout, apply.Stderr = os.Stderr, os.Stderr
 	if err := apply.Run(); err != nil {
 		return fmt.Errorf("apply: %w", err)
@@ -184,7 +154,7 @@ func run(ctx context.Context) error {
 	if err := os.WriteFile(out, scrubbed, 0o644); err != nil {
 		return err
 	}
-	logf("wrote %s (tokens replaced by placeholders)", out)
+	devcli.Logf("wrote %s (tokens replaced by placeholders)", out)
 	return nil
 }
 
@@ -363,33 +333,6 @@ func (c *capture) WriteHeader(code int) {
 	}
 }
 
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("starting the token server: %w", err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}
-	return "http://" + ln.Addr().String() + "/token", stop, nil
-}
-
-func devOverrides(pluginDir string) string {
-	dir := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(filepath.ToSlash(pluginDir))
-	return fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/tfoauth2/oauth2" = "%[1]s"
-    "registry.opentofu.org/tfoauth2/oauth2" = "%[1]s"
-  }
-  direct {}
-}
-`, dir)
-}
-
 func findCLI(flagValue string) (string, error) {
 	if flagValue != "" {
 		if !filepath.IsAbs(flagValue) {
@@ -397,35 +340,8 @@ func findCLI(flagValue string) (string, error) {
 		}
 		return flagValue, nil
 	}
-	p, err := exec.LookPath("terraform")
-	if err != nil {
-		return "", errors.New("no terraform on PATH; pass -cli /absolute/path/to/terraform")
+	if p, ok := devcli.FindOnPath("terraform"); ok {
+		return p, nil
 	}
-	return filepath.Abs(p)
-}
-
-// repoRoot finds the provider's module root (tools/ has go.mod files of its
-// own), from the working directory or this file's location.
-func repoRoot() (string, error) {
-	var starts []string
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		starts = append(starts, filepath.Dir(file))
-	}
-	for _, dir := range starts {
-		for {
-			if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-				bytes.HasPrefix(bytes.TrimSpace(data), []byte("module "+modulePath+"\n")) {
-				return dir, nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return "", fmt.Errorf("cannot find the repository root (a go.mod declaring module %s)", modulePath)
+	return "", errors.New("no terraform on PATH; pass -cli /absolute/path/to/terraform")
 }
