@@ -6,11 +6,21 @@ terraform {
   }
 }
 
+variable "client_certificate_pem" {
+  description = "The client's PEM certificate, followed by any intermediates."
+  type        = string
+}
+
 variable "client_key_pem" {
   description = "Private key of the client certificate, PEM."
   type        = string
   sensitive   = true
   ephemeral   = true
+}
+
+variable "ca_certificate_pem" {
+  description = "PEM certificate of the private CA that issued the server's certificate."
+  type        = string
 }
 
 # Mutual TLS client authentication (RFC 8705): the TLS client certificate
@@ -22,11 +32,12 @@ provider "oauth2" {
   client_id   = "payments-terraform"
   client_auth = "tls_client_auth"
 
-  # The client's certificate first, then any intermediates.
-  client_certificate_pem = file("${path.module}/certs/payments-terraform.crt")
+  # The client's certificate first, then any intermediates. A file of the
+  # configuration works too: file("${path.module}/certs/client.crt").
+  client_certificate_pem = var.client_certificate_pem
   client_key_pem         = var.client_key_pem
 
   # The server's certificate is issued by a private CA: trust it on top of
   # the system's roots.
-  ca_certificate_pem = file("${path.module}/certs/internal-ca.crt")
+  ca_certificate_pem = var.ca_certificate_pem
 }

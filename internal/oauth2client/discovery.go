@@ -230,7 +230,7 @@ func (e *DiscoveryError) hint() string {
 	}
 	switch {
 	case redirected:
-		return "Metadata requests do not follow redirects. Check issuer: if the server moved, set issuer to the " +
+		return "Metadata requests do not follow redirects. Check issuer_url: if the server moved, set issuer_url to the " +
 			"issuer identifier it publishes at its new address. " + fallbackAdvice
 	case refused:
 		return "The server (or a proxy in front of it) refused to serve its metadata without credentials. " +
@@ -238,7 +238,7 @@ func (e *DiscoveryError) hint() string {
 	case failed:
 		return "The server failed to answer. Try again later, or ask its operators. " + fallbackAdvice
 	}
-	return "Check issuer: it must be the server's issuer identifier exactly (for Keycloak " +
+	return "Check issuer_url: it must be the server's issuer identifier exactly (for Keycloak " +
 		"https://HOST/realms/REALM, for Auth0 https://TENANT.auth0.com/ with its trailing slash). " + fallbackAdvice
 }
 

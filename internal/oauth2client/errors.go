@@ -73,6 +73,8 @@ func (e *Error) Error() string {
 	switch {
 	case e.canceled != nil:
 		b.WriteString("The token request was cancelled.\n\n")
+	case e.problem == problemNotSent || e.problem == problemInsecure:
+		b.WriteString("The token request was not sent.\n\n")
 	case e.Attempts > 1:
 		fmt.Fprintf(&b, "The authorization server did not issue a token after %d attempts.\n\n", e.Attempts)
 	default:
@@ -112,7 +114,11 @@ func (e *Error) Error() string {
 		if ct == "" {
 			ct = "no content type"
 		}
-		fmt.Fprintf(&b, "Response (%s, first %d printable characters):\n  %s\n", ct, snippetLen, e.Body)
+		if len([]rune(e.Body)) >= snippetLen {
+			fmt.Fprintf(&b, "Response (%s, first %d printable characters):\n  %s\n", ct, snippetLen, e.Body)
+		} else {
+			fmt.Fprintf(&b, "Response (%s):\n  %s\n", ct, e.Body)
+		}
 	}
 	if hint := e.hint(); hint != "" {
 		b.WriteString("\n")

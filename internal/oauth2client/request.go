@@ -283,6 +283,26 @@ func (r *Request) assertionParams(audience string, now time.Time) (url.Values, e
 }
 
 // secrets lists every value of the request that must never be shown.
+// The values of headers that look like credentials count too: extra headers
+// often carry API keys or a ready-made Basic credential. Other headers
+// (Accept-Encoding: gzip) would only blank out harmless words.
 func (r *Request) secrets() []string {
-	return []string{r.ClientSecret, r.Password, r.RefreshToken, r.Assertion, r.SubjectToken, r.ActorToken}
+	s := []string{r.ClientSecret, r.Password, r.RefreshToken, r.Assertion, r.SubjectToken, r.ActorToken}
+	for name, v := range r.Headers {
+		if credentialHeader(name) {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+// credentialHeader says whether a header's name suggests a secret value.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, word := range []string{"auth", "key", "token", "secret", "password", "cookie", "session", "signature", "credential"} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
 }

@@ -59,6 +59,8 @@ type RevocationError struct {
 	unusable bool
 	// tooLarge is set when the response was over 1 MiB.
 	tooLarge bool
+	// insecure is set when the request was refused as plain http.
+	insecure bool
 	// canceled is the context's error when cancellation ended the request.
 	canceled error
 }
@@ -188,6 +190,9 @@ func (e *RevocationError) hint() string {
 		return "The server failed to answer; the token may still be valid. Try again later, or ask its operators."
 	case e.StatusCode >= 200 && e.StatusCode < 300:
 		return "The server answered with success but reported an error; the token may still be valid."
+	case e.insecure:
+		return "Nothing was sent: the revocation URL uses plain http:// to a host that is not loopback. Use an " +
+			"https:// endpoint, or set allow_insecure_http = true in the provider block if the network is trusted."
 	case e.Timeout:
 		return "The server did not answer in time. Check that the revocation URL is reachable from here, or " +
 			"raise timeout."
@@ -292,6 +297,7 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 			err = unwrapURLError(err)
 			last.Cause = redact.String(err.Error())
 			last.Timeout = isTimeout(err)
+			last.insecure = errors.Is(err, ErrInsecureHTTP)
 			return attemptResult{err: err}
 		}
 		defer func() { _ = resp.Body.Close() }()
@@ -332,6 +338,7 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 	fail.Cause = last.Cause
 	fail.Timeout = last.Timeout
 	fail.tooLarge = last.tooLarge
+	fail.insecure = last.insecure
 	if !lastFinal {
 		// No answer, or one that could not be read.
 		if last.StatusCode != 0 && len(lastBody) > 0 {

@@ -114,7 +114,7 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"When `client_auth` is unset it is picked from the server's `token_endpoint_auth_methods_supported`. " +
 					"Falls back to `" + envIssuerURL + "`.",
 				Optional:   true,
-				Validators: []validator.String{urlValidator{}},
+				Validators: []validator.String{issuerURLValidator{}},
 			},
 			"revocation_url": schema.StringAttribute{
 				MarkdownDescription: "The token revocation endpoint (RFC 7009), for `revoke_on_close` on the ephemeral " +
@@ -154,7 +154,7 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.OneOf(oauth2client.ParamsLocations...)},
 			},
-			"headers": schema.MapAttribute{MarkdownDescription: descHeaders, Optional: true, ElementType: types.StringType, Validators: headersValidators},
+			"headers": schema.MapAttribute{MarkdownDescription: descHeaders, Optional: true, Sensitive: true, ElementType: types.StringType, Validators: headersValidators},
 			"private_key": schema.StringAttribute{
 				MarkdownDescription: "PEM private key (PKCS#8, PKCS#1 or SEC1; RSA of 2048 bits or more, ECDSA P-256/P-384/" +
 					"P-521 or Ed25519) that signs `private_key_jwt` client assertions and `jwt_bearer_grant` claims. Falls " +
@@ -366,6 +366,9 @@ func (p *oauth2Provider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{NewJWTClaimsFunction}
 }
 
+// inConfig is where settings records a value set in the provider block.
+const inConfig = "the provider block"
+
 // settings is the provider block after environment fallbacks and defaults.
 type settings struct {
 	request oauth2client.Request
@@ -401,7 +404,7 @@ func resolveSettings(c providerModel) (settings, string) {
 			return ""
 		}
 		if !v.IsNull() {
-			s.from[name] = name
+			s.from[name] = inConfig
 			return v.ValueString()
 		}
 		if env != "" {
@@ -487,30 +490,36 @@ func validateSettings(s settings, diags interface {
 				" environment variable), or issuer_url (or "+envIssuerURL+") to discover it.")
 	case r.TokenURL != "" && s.issuerURL != "":
 		diags.AddAttributeError(path.Root("issuer_url"), "Conflicting Token Endpoint Settings",
-			fmt.Sprintf("Both token_url (from %s) and issuer_url (from %s) are set; set exactly one. issuer_url "+
+			fmt.Sprintf("Both token_url (set in %s) and issuer_url (set in %s) are set; set exactly one. issuer_url "+
 				"discovers the token endpoint, token_url names it.", s.from["token_url"], s.from["issuer_url"]))
 	}
 	for _, attr := range []struct{ name, value string }{
 		{"token_url", r.TokenURL}, {"issuer_url", s.issuerURL}, {"revocation_url", s.revocationURL},
 	} {
 		if problem := oauth2client.CheckTransport(attr.value, s.allowHTTP); attr.value != "" && problem != "" {
-			diags.AddAttributeError(path.Root(attr.name), "Insecure URL", fmt.Sprintf("The %s from %s: %s",
+			diags.AddAttributeError(path.Root(attr.name), "Insecure URL", fmt.Sprintf("The %s set in %s is refused: %s",
 				attr.name, s.from[attr.name], problem))
 		}
 	}
-	for _, attr := range []struct{ name, value, env string }{
-		{"token_url", r.TokenURL, envTokenURL}, {"issuer_url", s.issuerURL, envIssuerURL},
+	// Values from the configuration were checked by the attributes'
+	// validators; these come from the environment.
+	for _, attr := range []struct {
+		name, value string
+		check       func(string) string
+	}{
+		{"token_url", r.TokenURL, oauth2client.CheckTokenURL}, {"issuer_url", s.issuerURL, oauth2client.CheckIssuerURL},
 	} {
-		if from := s.from[attr.name]; attr.value != "" && from != attr.name {
-			if problem := oauth2client.CheckTokenURL(attr.value); problem != "" {
+		if from := s.from[attr.name]; attr.value != "" && from != inConfig {
+			if problem := attr.check(attr.value); problem != "" {
 				diags.AddAttributeError(path.Root(attr.name), "Invalid URL",
-					fmt.Sprintf("The %s from %s is not usable. %s", attr.name, from, problem))
+					fmt.Sprintf("The %s set in %s is not usable. %s", attr.name, from, problem))
 			}
 		}
 	}
-	if from := s.from["client_auth"]; from != "" && from != "client_auth" && !contains(oauth2client.ClientAuthMethods, r.ClientAuth) {
+	if from := s.from["client_auth"]; from != "" && from != inConfig && !contains(oauth2client.ClientAuthMethods, r.ClientAuth) {
 		diags.AddAttributeError(path.Root("client_auth"), "Invalid Client Authentication Method",
-			fmt.Sprintf("%s is %q; it must be one of %s.", from, r.ClientAuth, strings.Join(quoteAll(oauth2client.ClientAuthMethods), ", ")))
+			fmt.Sprintf("The client_auth set in %s is %q; it must be one of %s.", from, r.ClientAuth,
+				strings.Join(quoteAll(oauth2client.ClientAuthMethods), ", ")))
 	}
 	switch {
 	case contains(oauth2client.SecretAuthMethods, r.ClientAuth) && r.ClientSecret == "":
@@ -543,17 +552,29 @@ func validateSettings(s settings, diags interface {
 	}
 	if r.ClientAuth == oauth2client.AuthNone && r.ClientSecret != "" {
 		diags.AddAttributeWarning(path.Root("client_auth"), "Client Secret Not Sent",
-			fmt.Sprintf("client_auth is \"none\", so the client secret from %s is never sent. Remove it, or set "+
+			fmt.Sprintf("client_auth is \"none\", so the client secret set in %s is never sent. Remove it, or set "+
 				"client_auth to the method the server expects.", s.from["client_secret"]))
 	}
 	if s.privateKey != "" {
 		if _, at, err := s.signingKey(); err != nil {
-			diags.AddAttributeError(path.Root(at), "Invalid Private Key",
-				fmt.Sprintf("The private key from %s cannot sign: %s.", s.from["private_key"], err))
+			if at == "private_key_certificate_pem" {
+				diags.AddAttributeError(path.Root(at), "Invalid Private Key Certificate", sentence(err.Error()))
+			} else {
+				diags.AddAttributeError(path.Root(at), "Invalid Private Key",
+					fmt.Sprintf("The private key set in %s cannot sign: %s.", s.from["private_key"], err))
+			}
 		}
 	}
-	if _, err := s.tls.TLSConfig(); err != nil {
-		diags.AddAttributeError(path.Root("client_certificate_pem"), "Invalid TLS Settings", err.Error()+".")
+	// The CA certificates and the client pair are checked apart, so the
+	// error names the attribute at fault. A key without its certificate is
+	// already reported by the schema (AlsoRequires).
+	if _, err := (oauth2client.TLSOptions{CACertificatePEM: s.tls.CACertificatePEM}).TLSConfig(); err != nil {
+		diags.AddAttributeError(path.Root("ca_certificate_pem"), "Invalid TLS Settings", sentence(err.Error()))
+	} else if s.tls.ClientCertificatePEM != "" && s.tls.ClientKeyPEM != "" {
+		pair := oauth2client.TLSOptions{ClientCertificatePEM: s.tls.ClientCertificatePEM, ClientKeyPEM: s.tls.ClientKeyPEM}
+		if _, err := pair.TLSConfig(); err != nil {
+			diags.AddAttributeError(path.Root("client_certificate_pem"), "Invalid TLS Settings", sentence(err.Error()))
+		}
 	}
 	if s.tls.InsecureSkipVerify {
 		diags.AddAttributeWarning(path.Root("insecure_skip_verify"), "Server Certificates Not Verified",

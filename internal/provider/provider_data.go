@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
 )
@@ -49,7 +48,7 @@ func (d *providerData) endpoints(ctx context.Context) (oauth2client.Request, str
 		return oauth2client.Request{}, "", diags
 	}
 	if d.unknown != "" {
-		diags.AddAttributeError(path.Root(d.unknown), "Provider Configuration Not Known Yet",
+		diags.AddError("Provider Configuration Not Known Yet",
 			fmt.Sprintf("The provider's %s depends on a value that is known only after apply, so no token can be "+
 				"requested now. Set it from values known at plan time (variables, locals, data sources).", d.unknown))
 		return oauth2client.Request{}, "", diags
@@ -61,11 +60,13 @@ func (d *providerData) endpoints(ctx context.Context) (oauth2client.Request, str
 
 	md, err := d.discover(ctx)
 	if err != nil {
+		// Reported without an attribute path: the token's own block has no
+		// issuer_url; the text names the provider's.
 		var derr *oauth2client.DiscoveryError
 		if errors.As(err, &derr) {
-			diags.AddAttributeError(path.Root("issuer_url"), derr.Summary(), derr.Error())
+			diags.AddError(derr.Summary(), derr.Error())
 		} else {
-			diags.AddAttributeError(path.Root("issuer_url"), "Authorization Server Discovery Failed", err.Error())
+			diags.AddError("Authorization Server Discovery Failed", err.Error())
 		}
 		return req, "", diags
 	}
@@ -78,9 +79,9 @@ func (d *providerData) endpoints(ctx context.Context) (oauth2client.Request, str
 		method, reason := oauth2client.PickClientAuth(md.TokenEndpointAuthMethodsSupported,
 			req.ClientSecret != "", req.SigningKey != nil)
 		if method == "" {
-			diags.AddAttributeError(path.Root("client_auth"), "No Usable Client Authentication Method",
-				fmt.Sprintf("The server at %s supports none of the client authentication methods this configuration "+
-					"can serve: %s Set client_auth, with the credentials it needs.", d.issuerURL, reason))
+			diags.AddError("No Usable Client Authentication Method",
+				fmt.Sprintf("The server at the provider's issuer_url (%s) supports none of the client authentication "+
+					"methods this configuration can serve. %s", d.issuerURL, reason))
 			return req, "", diags
 		}
 		req.ClientAuth = method

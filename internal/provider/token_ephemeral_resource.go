@@ -120,7 +120,12 @@ func (e *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseR
 	ctx = maskSecrets(ctx, append(e.data.secrets(), rd.AccessToken, rd.RefreshToken)...)
 	base, _, d := e.data.endpoints(ctx)
 	if d.HasError() {
-		resp.Diagnostics.AddWarning("Token Not Revoked", "The provider settings needed to revoke the token are not usable.")
+		detail := "The token was not revoked, because the provider settings revocation needs are not usable; it " +
+			"stays valid until it expires."
+		for _, problem := range d.Errors() {
+			detail += "\n\n" + problem.Summary() + ": " + problem.Detail()
+		}
+		resp.Diagnostics.AddWarning("Token Not Revoked", detail)
 		return
 	}
 	base.Headers = rd.Headers

@@ -35,7 +35,9 @@ var (
 		"provider sets from its own attributes (" + codeList(oauth2client.ReservedParams()) + ") cannot be set here."
 	descHeaders = "Extra HTTP headers sent with token requests. " + codeList(oauth2client.ForbiddenHeaders()) +
 		" are computed by the provider and cannot be set; `Authorization` is refused when `client_auth` is " +
-		"`client_secret_basic`, because it carries the client credentials then."
+		"`client_secret_basic`, because it carries the client credentials then. Sensitive, since headers often " +
+		"carry credentials; the values of headers named like credentials (`Authorization`, `X-Api-Key`...) are " +
+		"also kept out of error messages."
 )
 
 type attrKind int
@@ -149,7 +151,7 @@ var tokenAttributes = map[string]tokenAttr{
 	"params_in": {kind: kindString, optional: true,
 		stringValidators: []validator.String{stringvalidator.OneOf(oauth2client.ParamsLocations...)},
 		description:      descParamsIn + " Replaces the provider's `params_in`."},
-	"headers": {kind: kindStringMap, optional: true, mapValidators: headersValidators,
+	"headers": {kind: kindStringMap, optional: true, sensitive: true, mapValidators: headersValidators,
 		description: descHeaders + " Merged over the provider's `headers`."},
 
 	"min_validity": {kind: kindString, optional: true,

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -31,6 +32,42 @@ func (urlValidator) ValidateString(_ context.Context, req validator.StringReques
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid URL",
 			fmt.Sprintf("%s is not a usable endpoint URL. %s", req.Path, problem))
 	}
+}
+
+// issuerURLValidator accepts issuer identifiers (RFC 8414 section 2).
+type issuerURLValidator struct{}
+
+func (issuerURLValidator) Description(context.Context) string {
+	return "must be an issuer identifier: an absolute https:// URL without query or fragment"
+}
+
+func (v issuerURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (issuerURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if problem := oauth2client.CheckIssuerURL(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid URL",
+			fmt.Sprintf("%s is not a usable issuer identifier. %s", req.Path, problem))
+	}
+}
+
+// sentence makes an error text a diagnostic sentence: capitalised, with a
+// final full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	s = string(r)
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // proxyURLValidator accepts absolute http, https and socks5 URLs.

@@ -5,34 +5,42 @@ terraform {
     oauth2 = {
       source = "tfoauth2/oauth2"
     }
-    restapi = {
-      source = "Mastercard/restapi"
+    kubernetes = {
+      source = "hashicorp/kubernetes"
     }
   }
 }
 
+variable "cluster_endpoint" {
+  description = "URL of the cluster's API server."
+  type        = string
+}
+
+variable "cluster_ca_certificate" {
+  description = "PEM certificate of the authority that signed the API server's certificate."
+  type        = string
+}
+
 provider "oauth2" {}
 
-ephemeral "oauth2_token" "api" {
-  scopes = ["inventory.write"]
+# For a cluster whose API server accepts JWTs from this authorization
+# server (OIDC or structured authentication) with this audience.
+ephemeral "oauth2_token" "cluster" {
+  audience = "kubernetes"
 }
 
 # Terraform opens the ephemeral resource before it configures this provider,
 # in plan and again in apply, and keeps the token out of the plan and the
 # state. A provider block accepts ephemeral values whatever provider it is.
-provider "restapi" {
-  uri = "https://api.example.com/inventory/v2"
-
-  headers = {
-    Authorization = ephemeral.oauth2_token.api.authorization_header
-  }
+provider "kubernetes" {
+  host                   = var.cluster_endpoint
+  cluster_ca_certificate = var.cluster_ca_certificate
+  token                  = ephemeral.oauth2_token.cluster.access_token
 }
 
-# Every restapi_object now calls the API with the token.
-resource "restapi_object" "site" {
-  path = "/sites"
-  data = jsonencode({
-    id   = "ams-01"
-    name = "Amsterdam"
-  })
+# Every kubernetes_* resource now calls the API server with the token.
+resource "kubernetes_namespace_v1" "inventory" {
+  metadata {
+    name = "inventory"
+  }
 }
