@@ -309,17 +309,7 @@ func TestAccProvider_retryBlock(t *testing.T) {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
-		r2, _ := http.NewRequestWithContext(r.Context(), r.Method, tokens.URL, r.Body)
-		r2.Header = r.Header
-		resp, err := http.DefaultClient.Do(r2)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		forward(w, r, tokens.URL)
 	}))
 	t.Cleanup(flaky.Close)
 	resource.UnitTest(t, resource.TestCase{
@@ -367,17 +357,7 @@ func TestAccProvider_proxyURL(t *testing.T) {
 	// A forward proxy for plain http: it receives absolute-form requests.
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		proxied.Add(1)
-		r2, _ := http.NewRequestWithContext(r.Context(), r.Method, tokens.URL, r.Body)
-		r2.Header = r.Header
-		resp, err := http.DefaultClient.Do(r2)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		forward(w, r, tokens.URL)
 	}))
 	t.Cleanup(proxy.Close)
 	resource.UnitTest(t, resource.TestCase{
@@ -420,4 +400,23 @@ data "oauth2_token" "test" {}
 			ExpectError: regexp.MustCompile(`Insecure URL[\s\S]*allow_insecure_http`),
 		}},
 	})
+}
+
+// forward relays r to target and its answer back to w, as a proxy would.
+func forward(w http.ResponseWriter, r *http.Request, target string) {
+	r2, err := http.NewRequestWithContext(r.Context(), r.Method, target, r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	r2.Header = r.Header
+	resp, err := http.DefaultClient.Do(r2)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
 }
