@@ -81,14 +81,13 @@ func (c *Cache) Get(ctx context.Context, req Request, minValidity time.Duration,
 		if tok := c.lookup(key, minValidity, explicit); tok != nil {
 			return result{tok: tok, source: SourceCache}, nil
 		}
-		tok, outcome, err := fetch(ctx)
+		// The request serves every caller that joins it, so one caller
+		// giving up (its context ends) must not fail the others: each
+		// waits on its own context below, and the Client's timeout bounds
+		// the request.
+		tok, outcome, err := fetch(context.WithoutCancel(ctx))
 		if err != nil {
 			return result{outcome: outcome}, err
-		}
-		if tok.ExpiresIn != nil && explicit {
-			if lifetime := time.Duration(*tok.ExpiresIn) * time.Second; lifetime < minValidity {
-				return result{outcome: outcome}, &TooShortError{Lifetime: lifetime, MinValidity: minValidity}
-			}
 		}
 		c.mu.Lock()
 		c.entries[key] = tok
@@ -100,10 +99,20 @@ func (c *Cache) Get(ctx context.Context, req Request, minValidity time.Duration,
 		return nil, Outcome{}, "", ctx.Err()
 	case r := <-ch:
 		res, _ := r.Val.(result)
+		if r.Err != nil {
+			return nil, res.outcome, "", r.Err
+		}
 		if r.Shared && res.source == SourceRequest {
 			res.source = SourceShared
 		}
-		return res.tok, res.outcome, res.source, r.Err
+		// Checked per caller: callers sharing one request may ask for
+		// different validities.
+		if res.tok.ExpiresIn != nil && explicit {
+			if lifetime := time.Duration(*res.tok.ExpiresIn) * time.Second; lifetime < minValidity {
+				return nil, res.outcome, res.source, &TooShortError{Lifetime: lifetime, MinValidity: minValidity}
+			}
+		}
+		return res.tok, res.outcome, res.source, nil
 	}
 }
 

@@ -149,16 +149,22 @@ type Outcome struct {
 // context's error.
 func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error) {
 	auth := req.clientAuth()
-	redact := newRedactor(append(req.secrets(), basicCredentials(req.ClientID, req.ClientSecret)))
+	secrets := append(req.secrets(), basicCredentials(req.ClientID, req.ClientSecret))
+	shownURL := newRedactor(secrets).String(redactURL(req.TokenURL))
 	var (
-		w        *wireTransport
-		err      error
-		buildErr error
-		sent     int
+		w          *wireTransport
+		err        error
+		buildErr   error
+		sent       int
+		assertions []string
 	)
 	start := time.Now()
-	stats := c.withRetry(ctx, redact.String(redactURL(req.TokenURL)), func() attemptResult {
-		w, err, buildErr = c.fetchOnce(ctx, req, auth)
+	stats := c.withRetry(ctx, shownURL, func() attemptResult {
+		var signed []string
+		w, signed, err, buildErr = c.fetchOnce(ctx, req, auth)
+		// Assertions signed for any attempt are credentials too: a server
+		// may echo one while it is still valid.
+		assertions = append(assertions, signed...)
 		if buildErr != nil {
 			return attemptResult{}
 		}
@@ -167,8 +173,15 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 		if isTransportError(err) {
 			r.err = err
 		}
+		if req.Grant() == GrantRefreshToken && !certainlyUnprocessed(r) {
+			// A server that rotates refresh tokens may have used this one
+			// already; sending it again would fail, or revoke the grant
+			// where reuse is detected. Retry only what never reached it.
+			r.final = true
+		}
 		return r
 	})
+	redact := newRedactor(append(secrets, assertions...))
 	outcome := Outcome{Duration: time.Since(start), Attempts: sent}
 	if w != nil {
 		outcome.Status = w.status
@@ -176,7 +189,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 
 	failure := &Error{
 		Grant:      req.Grant(),
-		TokenURL:   redactURL(req.TokenURL),
+		TokenURL:   shownURL,
 		ClientAuth: auth,
 		Attempts:   sent,
 		NotRetried: stats.notRetried,
@@ -212,7 +225,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 
 // fetchOnce builds and sends one token request. buildErr is set when the
 // request could not be built, and nothing was sent; err is x/oauth2's error.
-func (c *Client) fetchOnce(ctx context.Context, req Request, auth string) (w *wireTransport, err, buildErr error) {
+func (c *Client) fetchOnce(ctx context.Context, req Request, auth string) (w *wireTransport, signed []string, err, buildErr error) {
 	w = &wireTransport{
 		base:          c.httpClient.Transport,
 		headers:       req.Headers,
@@ -243,18 +256,23 @@ func (c *Client) fetchOnce(ctx context.Context, req Request, auth string) (w *wi
 	now := c.now()
 	params, err := req.grantParams(now)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	assertion, err := req.assertionParams(req.TokenURL, now)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for k, v := range assertion {
 		params[k] = v
 	}
+	for _, name := range []string{"assertion", "client_assertion"} {
+		if a := params.Get(name); a != "" {
+			signed = append(signed, a)
+		}
+	}
 	conf.EndpointParams = params
 	_, err = conf.Token(context.WithValue(ctx, oauth2.HTTPClient, &httpClient))
-	return w, err, nil
+	return w, signed, err, nil
 }
 
 // wireTransport adapts the request x/oauth2 builds to the server's dialect
@@ -417,7 +435,14 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 			e.Fields = append(e.Fields, e.redact.String(f))
 		}
 		if perr.problem == problemNotAToken {
-			e.Body = e.safeSnippet(w.body)
+			// A success answer that is not a token response may still hold
+			// a token, in a shape this reading does not know; only markup
+			// (a login or proxy page) is shown.
+			if bytes.HasPrefix(bytes.TrimSpace(w.body), []byte("<")) {
+				e.Body = e.safeSnippet(w.body)
+			} else {
+				e.BodyWithheld = len(w.body)
+			}
 		}
 		e.problem = perr.problem
 	default:

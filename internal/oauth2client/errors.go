@@ -30,6 +30,9 @@ type Error struct {
 	// printable characters only.
 	Body        string
 	ContentType string
+	// BodyWithheld is the length of a success response that was not shown
+	// because it may hold a token.
+	BodyWithheld int
 	// Fields names the members of a 2xx response without an access_token.
 	Fields []string
 	// Location is where a redirect pointed.
@@ -106,7 +109,10 @@ func (e *Error) Error() string {
 	if len(e.Fields) > 0 {
 		line("Fields", e.redact.String(strings.Join(e.Fields, ", ")))
 	}
-	if e.Body == "" && e.problem == problemNotAToken {
+	switch {
+	case e.BodyWithheld > 0:
+		line("Response", fmt.Sprintf("%d bytes, not shown because a success answer may hold a token", e.BodyWithheld))
+	case e.Body == "" && e.problem == problemNotAToken:
 		line("Response", "empty body")
 	}
 	if e.Body != "" {

@@ -96,7 +96,7 @@ type SigningKey struct {
 // them. The certificate must hold the key's public half.
 func (k *SigningKey) WithCertificate(certPEM string) error {
 	var cert *x509.Certificate
-	rest := []byte(strings.TrimSpace(strings.ReplaceAll(certPEM, `\n`, "\n")))
+	rest := normalizePEM(certPEM)
 	for {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)

@@ -291,6 +291,10 @@ func (r *Request) secrets() []string {
 	for name, v := range r.Headers {
 		if credentialHeader(name) {
 			s = append(s, v)
+			// "Bearer abc", "Basic abc": the credential alone too.
+			if _, cred, ok := strings.Cut(v, " "); ok {
+				s = append(s, strings.TrimSpace(cred))
+			}
 		}
 	}
 	return s

@@ -102,6 +102,24 @@ type attemptResult struct {
 	// err is the transport's error, nil when a whole response arrived (or
 	// when the request was never sent).
 	err error
+	// final forbids a retry whatever the failure, for requests that must
+	// not be sent twice once a server may have processed them.
+	final bool
+}
+
+// certainlyUnprocessed says whether a failed attempt never reached the
+// server's grant logic: no connection was made, or the server said it did
+// not handle the request (429 Too Many Requests, 503 Service Unavailable).
+func certainlyUnprocessed(r attemptResult) bool {
+	if r.status == 429 || r.status == 503 {
+		return true
+	}
+	if r.err == nil {
+		return false
+	}
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.Is(r.err, syscall.ECONNREFUSED) || errors.As(r.err, &dns) || (errors.As(r.err, &op) && op.Op == "dial")
 }
 
 // retryStats is how a series of attempts ended.
@@ -156,6 +174,9 @@ func (c *Client) withRetry(ctx context.Context, target string, try func() attemp
 // reason says whether the attempt failed for a passing reason and which,
 // for RetryEvent.
 func (r attemptResult) reason() (string, bool) {
+	if r.final {
+		return "", false
+	}
 	if retryableStatus(r.status) {
 		return statusLine(r.status, r.statusText), true
 	}

@@ -253,11 +253,6 @@ func clientAuthParams(req Request, audience string, now time.Time) (params url.V
 func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token, hint string) error {
 	auth := req.clientAuth()
 	secrets := append(req.secrets(), token, basicCredentials(req.ClientID, req.ClientSecret))
-	for _, v := range req.Headers {
-		// Extra headers often carry API keys; a server echoing one must not
-		// show it.
-		secrets = append(secrets, v)
-	}
 	redact := newRedactor(secrets)
 	fail := &RevocationError{
 		Endpoint:      redactURL(endpoint),

@@ -158,6 +158,11 @@ func decodeFields(body []byte, contentType string) (map[string]field, bool) {
 	// Some servers label a JSON body text/plain; reading it as a form would
 	// make the whole object one parameter name, token and all.
 	if isForm(contentType) && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+		// A body with no name=value pair is not a form: read as one, its
+		// whole text (a bare token, say) would become a parameter name.
+		if !bytes.Contains(body, []byte("=")) {
+			return nil, false
+		}
 		vals, err := url.ParseQuery(string(body))
 		if err != nil {
 			return nil, false

@@ -53,3 +53,6 @@ func (t httpsOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return t.base.RoundTrip(r)
 }
+
+// RedactURL is raw without the password of its userinfo, for logs.
+func RedactURL(raw string) string { return redactURL(raw) }

@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -172,8 +175,7 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"certificate's SHA-1 and SHA-256 thumbprints as `x5t` and `x5t#S256` headers (RFC 7515), which " +
 					"servers that register certificates rather than keys, such as Microsoft Entra ID, use to find the " +
 					"credential.",
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("private_key"))},
+				Optional: true,
 			},
 			"signing_algorithm": schema.StringAttribute{
 				MarkdownDescription: "JWS algorithm for `private_key`: " + valuesList(oauth2client.SigningAlgorithms) +
@@ -293,7 +295,10 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 	s, unknown := resolveSettings(config)
 	ctx = maskSecrets(ctx, s.request.ClientSecret)
 	if unknown == "" {
-		validateSettings(s, &resp.Diagnostics)
+		// Warnings were given at validate; only errors stop Configure.
+		var checks diag.Diagnostics
+		validateSettings(s, &checks)
+		resp.Diagnostics.Append(checks.Errors()...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -310,7 +315,7 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 		if s.privateKey != "" {
 			key, at, err := s.signingKey()
 			if err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root(at), "Invalid Private Key", err.Error())
+				resp.Diagnostics.AddAttributeError(path.Root(at), "Invalid Private Key", sentence(err.Error()))
 				return
 			}
 			s.request.SigningKey = key
@@ -342,8 +347,8 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 		data.cache = oauth2client.NewCache(p.now)
 	}
 	tflog.Debug(ctx, "Configured the oauth2 provider", map[string]any{
-		"token_url":   s.request.TokenURL,
-		"issuer_url":  s.issuerURL,
+		"token_url":   oauth2client.RedactURL(s.request.TokenURL),
+		"issuer_url":  oauth2client.RedactURL(s.issuerURL),
 		"client_id":   s.request.ClientID,
 		"client_auth": s.request.ClientAuth,
 		"params_in":   s.request.ParamsIn,
@@ -435,11 +440,18 @@ func resolveSettings(c providerModel) (settings, string) {
 		CACertificatePEM:     str("ca_certificate_pem", c.CACertificate, ""),
 		InsecureSkipVerify:   c.InsecureSkipVerify.ValueBool(),
 	}
-	for name, v := range map[string]interface{ IsUnknown() bool }{
-		"insecure_skip_verify": c.InsecureSkipVerify, "cache": c.Cache, "allow_insecure_http": c.AllowHTTP, "retry": c.Retry,
+	for _, v := range []struct {
+		name  string
+		value attr.Value
+	}{
+		{"insecure_skip_verify", c.InsecureSkipVerify}, {"cache", c.Cache}, {"allow_insecure_http", c.AllowHTTP},
+		{"retry", c.Retry}, {"scopes", c.Scopes}, {"resource", c.Resource}, {"extra_params", c.ExtraParams},
+		{"headers", c.Headers},
 	} {
-		if v.IsUnknown() && unknown == "" {
-			unknown = name
+		// An unknown element (scopes = ["a", resource.x.id]) makes the whole
+		// value unknown: dropping it would request a different token.
+		if unknown == "" && containsUnknown(v.value) {
+			unknown = v.name
 		}
 	}
 	s.cache = c.Cache.IsNull() || c.Cache.ValueBool()
@@ -453,13 +465,6 @@ func resolveSettings(c providerModel) (settings, string) {
 		s.retry.Attempts = int(rm.Attempts.ValueInt64())
 		s.retry.MinDelay, _ = time.ParseDuration(rm.MinDelay.ValueString())
 		s.retry.MaxDelay, _ = time.ParseDuration(rm.MaxDelay.ValueString())
-	}
-	for name, v := range map[string]interface{ IsUnknown() bool }{
-		"scopes": c.Scopes, "resource": c.Resource, "extra_params": c.ExtraParams, "headers": c.Headers,
-	} {
-		if v.IsUnknown() && unknown == "" {
-			unknown = name
-		}
 	}
 	r.Scopes = stringList(c.Scopes)
 	r.Resources = stringList(c.Resource)
@@ -555,14 +560,15 @@ func validateSettings(s settings, diags interface {
 			fmt.Sprintf("client_auth is \"none\", so the client secret set in %s is never sent. Remove it, or set "+
 				"client_auth to the method the server expects.", s.from["client_secret"]))
 	}
+	if s.privateKeyCert != "" && s.privateKey == "" {
+		diags.AddAttributeError(path.Root("private_key_certificate_pem"), "Missing Private Key",
+			"private_key_certificate_pem is the certificate of private_key, but no private key is set. Set "+
+				"private_key or the "+envPrivateKey+" environment variable.")
+	}
 	if s.privateKey != "" {
 		if _, at, err := s.signingKey(); err != nil {
-			if at == "private_key_certificate_pem" {
-				diags.AddAttributeError(path.Root(at), "Invalid Private Key Certificate", sentence(err.Error()))
-			} else {
-				diags.AddAttributeError(path.Root(at), "Invalid Private Key",
-					fmt.Sprintf("The private key set in %s cannot sign: %s.", s.from["private_key"], err))
-			}
+			diags.AddAttributeError(path.Root(at), "Invalid Private Key",
+				fmt.Sprintf("The private key set in %s cannot sign: %s.", s.from["private_key"], err))
 		}
 	}
 	// The CA certificates and the client pair are checked apart, so the
@@ -601,4 +607,29 @@ func (s settings) signingKey() (*oauth2client.SigningKey, string, error) {
 		}
 	}
 	return key, "", nil
+}
+
+// containsUnknown says whether v, or any element of a list, map or object
+// in it, is unknown.
+func containsUnknown(v attr.Value) bool {
+	if v == nil || v.IsNull() {
+		return false
+	}
+	if v.IsUnknown() {
+		return true
+	}
+	var elements []attr.Value
+	switch x := v.(type) {
+	case types.List:
+		elements = x.Elements()
+	case types.Map:
+		for _, e := range x.Elements() {
+			elements = append(elements, e)
+		}
+	case types.Object:
+		for _, e := range x.Attributes() {
+			elements = append(elements, e)
+		}
+	}
+	return slices.ContainsFunc(elements, containsUnknown)
 }

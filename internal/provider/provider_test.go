@@ -420,3 +420,32 @@ func forward(w http.ResponseWriter, r *http.Request, target string) {
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
 }
+
+// A provider setting that is known only after apply, even one element of a
+// list, stops a plan-time token instead of requesting a different one.
+func TestAccProvider_unknownElementIsNotDropped(t *testing.T) {
+	srv := basicServer(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "terraform_data" "later" {
+  input = "DataExchange"
+}
+
+provider "oauth2" {
+  token_url     = %[1]q
+  client_id     = "relatics-client"
+  client_secret = %[2]q
+  scopes        = ["openid", terraform_data.later.output]
+}
+
+data "oauth2_token" "test" {}
+`, srv.URL, testSecret),
+			ExpectError: regexp.MustCompile(`Provider Configuration Not Known Yet[\s\S]*scopes`),
+		}},
+	})
+	if n := srv.TokenRequests(); n != 0 {
+		t.Errorf("%d tokens were requested with half-known scopes", n)
+	}
+}

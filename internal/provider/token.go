@@ -78,7 +78,7 @@ func fetchToken(ctx context.Context, data *providerData, req oauth2client.Reques
 			return data.client.Fetch(ctx, req)
 		})
 	fields := map[string]any{
-		"token_url":   req.TokenURL,
+		"token_url":   oauth2client.RedactURL(req.TokenURL),
 		"grant_type":  req.Grant(),
 		"client_auth": req.ClientAuth,
 		"params_in":   req.ParamsIn,

@@ -138,7 +138,7 @@ func (e *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseR
 		}
 		err := e.data.client.Revoke(ctx, rd.Endpoint, base, t.token, t.hint)
 		tflog.Debug(ctx, "Token revocation", map[string]any{
-			"revocation_url": rd.Endpoint, "token_type_hint": t.hint, "client_auth": base.ClientAuth, "ok": err == nil,
+			"revocation_url": oauth2client.RedactURL(rd.Endpoint), "token_type_hint": t.hint, "client_auth": base.ClientAuth, "ok": err == nil,
 		})
 		if err != nil {
 			summary := "Token Not Revoked"
