@@ -236,7 +236,9 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"retry": schema.SingleNestedBlock{
 				MarkdownDescription: "Retries of failed requests (token, discovery, revocation): after connection errors, " +
 					"timeouts and the statuses 429, 500, 502, 503 and 504, with jittered exponential backoff, honouring " +
-					"`Retry-After` up to `max_delay`. Other `4xx` answers are never retried. Without this block, " +
+					"`Retry-After` up to `max_delay`. Other `4xx` answers are never retried, and a refresh token grant is " +
+					"retried only when the server cannot have used the refresh token (no connection, 429, 503), since " +
+					"servers that rotate refresh tokens accept each one once. Without this block, " +
 					fmt.Sprintf("%d attempts with delays from `%s` to `%s`.", oauth2client.DefaultRetry.Attempts,
 						oauth2client.DefaultRetry.MinDelay, oauth2client.DefaultRetry.MaxDelay),
 				Attributes: map[string]schema.Attribute{
