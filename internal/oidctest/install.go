@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/testenv"
 )
 
 // modulePath is the module whose go.mod marks the repository root.
@@ -99,9 +102,7 @@ func findNode(t testing.TB) string {
 		return nodePath
 	}
 	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("oidctest: node not found on PATH (%v): %s", err, installHint)
-	}
+	testenv.Need(t, err == nil, "needs Node.js >= 20.19 and npm on PATH for the real OpenID Provider (oidc-provider): "+installHint)
 	out, err := exec.Command(node, "--version").Output()
 	if err != nil {
 		t.Fatalf("oidctest: %s --version: %v: %s", node, err, installHint)
@@ -112,7 +113,8 @@ func findNode(t testing.TB) string {
 		t.Fatalf("oidctest: cannot parse `node --version` output %q: %s", version, installHint)
 	}
 	if major < minNodeMajor || (major == minNodeMajor && minor < minNodeMinor) {
-		t.Fatalf("oidctest: %s is Node.js %s, too old: %s", node, version, installHint)
+		testenv.Need(t, false, fmt.Sprintf("needs Node.js >= %d.%d for the real OpenID Provider, but %s is %s: %s",
+			minNodeMajor, minNodeMinor, node, version, installHint))
 	}
 	nodePath = node
 	return node
@@ -151,9 +153,7 @@ func ensureNodeModules(t testing.TB, dir string) {
 	}
 
 	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatalf("oidctest: npm not found on PATH (%v): %s", err, installHint)
-	}
+	testenv.Need(t, err == nil, "needs npm on PATH to install the real OpenID Provider (oidc-provider): "+installHint)
 
 	unlock, err := lockPath(filepath.Join(dir, ".oidctest.lock"))
 	if err != nil {

@@ -43,7 +43,7 @@ func ephemeralUnitTest(t *testing.T, tc resource.TestCase) {
 			step.ConfigPlanChecks.PostApplyPostRefresh = append(slices.Clip(step.ConfigPlanChecks.PostApplyPostRefresh), emptyPlanCheck{})
 		}
 	}
-	resource.UnitTest(t, tc)
+	unitTest(t, tc)
 }
 
 var ephemeralBlock = regexp.MustCompile(`(?m)^\s*ephemeral\s+"`)

@@ -248,7 +248,7 @@ output "no_azp" {
 func TestAccJWTClaimsFunction_claims(t *testing.T) {
 	serial, _, _ := big.ParseFloat("12345678901234567890123", 10, 512, big.ToNearestEven)
 	audList := strings.Replace(jwtTestClaims, `"aud": "api://relatics"`, `"aud": ["api://relatics", "account"]`, 1)
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		TerraformVersionChecks:   functionVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{
@@ -289,7 +289,7 @@ func TestAccJWTClaimsFunction_claims(t *testing.T) {
 
 func TestAccJWTClaimsFunction_unsecured(t *testing.T) {
 	token := jwtSegment(`{"alg":"none"}`) + "." + jwtSegment(`{"sub":"jane","exp":1795435200}`) + "."
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		TerraformVersionChecks:   functionVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
@@ -328,7 +328,7 @@ func TestAccJWTClaimsFunction_errors(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
+			unitTest(t, resource.TestCase{
 				TerraformVersionChecks:   functionVersions,
 				ProtoV6ProviderFactories: protoV6ProviderFactories(),
 				Steps: []resource.TestStep{{
@@ -414,7 +414,7 @@ resource "echo" "test" {}
 // releases one claim that is safe to show.
 func TestAccJWTClaimsFunction_sensitive(t *testing.T) {
 	srv := jwtClaimsServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		TerraformVersionChecks:   functionVersions,
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{

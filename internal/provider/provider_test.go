@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/testenv"
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
 )
 
@@ -28,14 +29,12 @@ import (
 // TF_ACC_TERRAFORM_PATH against the provider in this process. They use
 // resource.UnitTest, so they need no TF_ACC, and they talk only to token
 // servers on loopback. Without a CLI path terraform-plugin-testing would try
-// to download Terraform, which this project never does.
-func TestMain(m *testing.M) {
-	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-		fmt.Fprintln(os.Stderr, "TF_ACC_TERRAFORM_PATH is not set: run the tests with `make test` (or `make "+
-			"testacc-terraform` / `make testacc-tofu`), which find or build the CLI.")
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
+// to download Terraform, which this project never does: unitTest skips the
+// test instead (fails it under `make test`, see internal/testenv).
+func unitTest(t *testing.T, tc resource.TestCase) {
+	t.Helper()
+	testenv.CLI(t)
+	resource.UnitTest(t, tc)
 }
 
 // Secrets with characters that break naive encodings.
@@ -137,7 +136,7 @@ func TestAccProvider_fromEnvironment(t *testing.T) {
 	t.Setenv("OAUTH2_CLIENT_SECRET", testSecret)
 	t.Setenv("OAUTH2_CLIENT_AUTH", "client_secret_basic")
 
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: `
@@ -159,7 +158,7 @@ func TestAccProvider_configWinsOverEnvironment(t *testing.T) {
 	t.Setenv("OAUTH2_TOKEN_URL", "http://127.0.0.1:1/wrong")
 	t.Setenv("OAUTH2_CLIENT_SECRET", "wrong-secret")
 
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: providerBlock(srv.URL) + `data "oauth2_token" "test" {}`,
@@ -235,7 +234,7 @@ func TestAccProvider_validation(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
+			unitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories(),
 				Steps: []resource.TestStep{{
 					Config:      tc.config + "\ndata \"oauth2_token\" \"test\" {}\n",
@@ -257,7 +256,7 @@ func TestAccProvider_cacheSharesIdenticalTokens(t *testing.T) {
 		for i := range n {
 			fmt.Fprintf(&blocks, "data \"oauth2_token\" \"t%d\" {\n  scopes = [\"DataExchange\"]\n}\n", i)
 		}
-		resource.UnitTest(t, resource.TestCase{
+		unitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 			Steps: []resource.TestStep{{
 				Config: fmt.Sprintf(`
@@ -286,7 +285,7 @@ provider "oauth2" {
 
 func TestAccProvider_minValidityLongerThanToken(t *testing.T) {
 	srv := basicServer(t) // issues 600s tokens
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 		Steps: []resource.TestStep{{
 			Config: providerBlock(srv.URL) + `
@@ -312,7 +311,7 @@ func TestAccProvider_retryBlock(t *testing.T) {
 		forward(w, r, tokens.URL)
 	}))
 	t.Cleanup(flaky.Close)
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
@@ -360,7 +359,7 @@ func TestAccProvider_proxyURL(t *testing.T) {
 		forward(w, r, tokens.URL)
 	}))
 	t.Cleanup(proxy.Close)
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			// Nothing listens on port 1: only the proxy can answer.
@@ -385,7 +384,7 @@ data "oauth2_token" "test" {}
 }
 
 func TestAccProvider_insecureHTTPRefused(t *testing.T) {
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: `
@@ -425,7 +424,7 @@ func forward(w http.ResponseWriter, r *http.Request, target string) {
 // list, stops a plan-time token instead of requesting a different one.
 func TestAccProvider_unknownElementIsNotDropped(t *testing.T) {
 	srv := basicServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`

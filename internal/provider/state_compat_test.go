@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/testenv"
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenserver"
 )
 
@@ -49,6 +50,7 @@ var attributesSinceFirstRelease = []string{"jwt_bearer_grant", "token_exchange_g
 // CLI to reattach to (TF_REATTACH_PROVIDERS), as the harness does: nothing is
 // built or downloaded.
 func TestAccTokenDataSource_stateFromFirstRelease(t *testing.T) {
+	testenv.CLI(t)
 	cli, err := currentCLI()
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 
 func TestAccTokenDataSource_clientSecretBasic(t *testing.T) {
 	srv := basicServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: providerBlock(srv.URL) + `
@@ -64,7 +64,7 @@ func TestAccTokenDataSource_passwordInQueryThenRefresh(t *testing.T) {
 		RefreshTokens:     true,
 		ExtraFields:       map[string]any{"entityURI": "entities/0000abc"},
 	})
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -123,7 +123,7 @@ func TestAccTokenDataSource_clientSecretPost(t *testing.T) {
 		Clients:   []tokenserver.Client{{ID: "api-user", Secret: testSecret, Auth: tokenserver.AuthPost}},
 		OmitScope: true,
 	})
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -171,7 +171,7 @@ provider "oauth2" {
 data "oauth2_token" "test" {}
 `, srv.URL)
 	var seen error
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		ErrorCheck: func(err error) error {
 			seen = err
@@ -208,7 +208,7 @@ func TestAccTokenDataSource_validation(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
+			unitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories(),
 				Steps: []resource.TestStep{{
 					Config:      providerBlock("https://auth.example.com/token") + "data \"oauth2_token\" \"test\" {\n" + tc.token + "\n}\n",
@@ -235,7 +235,7 @@ func TestAccTokenDataSource_traceLogHoldsNoSecret(t *testing.T) {
 	// that the test harness's own log of the configuration holds none.
 	t.Setenv("OAUTH2_CLIENT_SECRET", testSecret)
 
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
 			ConfigVariables: config.Variables{"password": config.StringVariable(testPassword)},

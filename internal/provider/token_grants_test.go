@@ -200,7 +200,7 @@ provider "oauth2" {
 // method the server lists; the server verifies the assertion.
 func TestAccTokenDataSource_discoveryPrivateKeyJWT(t *testing.T) {
 	s := newJWTServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 		Steps: []resource.TestStep{{
 			Config: jwtProviderBlock(t, s) + `data "oauth2_token" "test" {}`,
@@ -214,7 +214,7 @@ func TestAccTokenDataSource_discoveryPrivateKeyJWT(t *testing.T) {
 
 func TestAccTokenDataSource_jwtBearerClaims(t *testing.T) {
 	s := newJWTServer(t)
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 		Steps: []resource.TestStep{{
 			Config: jwtProviderBlock(t, s) + `
@@ -340,7 +340,7 @@ func TestAccTokenDataSource_grantValidation(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
+			unitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 				Steps: []resource.TestStep{{
 					Config: fmt.Sprintf(`
@@ -418,7 +418,7 @@ func TestAccTokenDataSource_oidcProviderDiscovery(t *testing.T) {
 		"client_id": "tf", "client_secret": secret, "token_endpoint_auth_method": "client_secret_basic",
 		"grant_types": []string{"client_credentials"},
 	}})
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -560,7 +560,7 @@ data "oauth2_token" "test" {
 }
 `, srv.URL+"/token", map[bool]string{true: "tls_client_auth", false: "none"}[withCert], pemOf("CERTIFICATE", srv.Certificate().Raw), cert)
 	}
-	resource.UnitTest(t, resource.TestCase{
+	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{
 			{Config: config(false), ExpectError: regexp.MustCompile(`invalid_client[\s\S]*no client certificate`)},

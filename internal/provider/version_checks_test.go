@@ -14,6 +14,8 @@ import (
 
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/testenv"
 )
 
 // Feature gates for the acceptance tests that know OpenTofu's version
@@ -313,6 +315,7 @@ func TestCLIFeatureCheck(t *testing.T) {
 // TestCurrentCLI checks that the leg runs the CLI it says: make's OpenTofu
 // legs set TF_ACC_PROVIDER_HOST=registry.opentofu.org.
 func TestCurrentCLI(t *testing.T) {
+	testenv.CLI(t)
 	cli, err := currentCLI()
 	if err != nil {
 		t.Fatal(err)
