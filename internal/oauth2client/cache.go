@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"io"
+	"reflect"
+	"sort"
 	"sync"
 	"time"
 
@@ -59,13 +61,13 @@ const (
 	SourceCache   = "cache"          // a token issued earlier in this process
 )
 
-// Get returns a token for req that has at least minValidity left, from the
+// Get returns a token for req, for a consumer of the given kind, that has at least minValidity left, from the
 // cache or from fetch. explicit says whether minValidity was configured:
 // then a fresh token that lives shorter is an error (*TooShortError);
 // otherwise it is handed out, and shared for half its lifetime.
-func (c *Cache) Get(ctx context.Context, req Request, minValidity time.Duration, explicit bool,
+func (c *Cache) Get(ctx context.Context, consumer string, req Request, minValidity time.Duration, explicit bool,
 	fetch func(context.Context) (*Token, Outcome, error)) (tok *Token, outcome Outcome, source string, err error) {
-	key := CacheKey(req)
+	key := CacheKey(consumer, req)
 	if tok := c.lookup(key, minValidity, explicit); tok != nil {
 		return tok, Outcome{}, SourceCache, nil
 	}
@@ -149,33 +151,96 @@ func valueOf(p *int64) int64 {
 	return *p
 }
 
-// CacheKey identifies a token request by everything that can change the
-// token the server issues. It is a SHA-256 digest, so the secrets in the
-// request never exist in the cache in plain.
-func CacheKey(req Request) string {
-	signing := ""
-	if req.SigningKey != nil {
-		signing = req.SigningKey.Algorithm() + "/" + req.SigningKey.KeyID() + "/" + req.SigningKey.fingerprint()
+// Consumers of a token. Their tokens are never shared: a data source writes
+// its token to the state, so one shared with an ephemeral resource would not
+// be ephemeral.
+const (
+	ConsumerDataSource = "data source"
+	ConsumerEphemeral  = "ephemeral resource"
+)
+
+// CacheKey identifies a token request by everything in it, for consumer:
+// a SHA-256 digest of the whole Request value, walked field by field (the
+// grant and client authentication included, whatever their types), so a
+// field added later is part of the key without anyone listing it, and the
+// secrets in the request never exist in the cache in plain.
+func CacheKey(consumer string, req Request) string {
+	h := sha256.New()
+	writeKey(h, reflect.ValueOf(consumer))
+	writeKey(h, reflect.ValueOf(req))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// keyer is implemented by values whose fields cannot be walked (a signing
+// key holds a crypto.Signer); it returns what identifies the value.
+type keyer interface{ cacheKey() string }
+
+// writeKey writes an unambiguous encoding of v: each value is prefixed by
+// its kind (and an interface's dynamic type) and each variable-length part
+// by its length, and map keys are sorted.
+func writeKey(w io.Writer, v reflect.Value) {
+	if !v.IsValid() {
+		_, _ = io.WriteString(w, "nil;")
+		return
 	}
-	canonical, _ := json.Marshal(struct {
-		TokenURL, ClientID, ClientSecret, ClientAuth, Grant  string
-		Username, Password, RefreshToken, Assertion, Signing string
-		Claims                                               map[string]any
-		SubjectToken, SubjectTokenType                       string
-		ActorToken, ActorTokenType, RequestedTokenType       string
-		Scopes, Resources                                    []string
-		Audience, ParamsIn                                   string
-		ExtraParams, Headers                                 map[string]string
-	}{
-		req.TokenURL, req.ClientID, req.ClientSecret, req.clientAuth(), req.Grant(),
-		req.Username, req.Password, req.RefreshToken, req.Assertion, signing,
-		req.AssertionClaims,
-		req.SubjectToken, req.SubjectTokenType,
-		req.ActorToken, req.ActorTokenType, req.RequestedTokenType,
-		req.Scopes, req.Resources,
-		req.Audience, req.ParamsIn,
-		req.ExtraParams, req.Headers,
-	})
-	sum := sha256.Sum256(canonical)
-	return hex.EncodeToString(sum[:])
+	if v.CanInterface() {
+		if k, ok := v.Interface().(keyer); ok && !(v.Kind() == reflect.Pointer && v.IsNil()) {
+			s := k.cacheKey()
+			_, _ = fmt.Fprintf(w, "key%d:%s;", len(s), s)
+			return
+		}
+	}
+	switch v.Kind() {
+	case reflect.String:
+		_, _ = fmt.Fprintf(w, "s%d:%s;", v.Len(), v.String())
+	case reflect.Bool:
+		_, _ = fmt.Fprintf(w, "b%t;", v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		_, _ = fmt.Fprintf(w, "i%d;", v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		_, _ = fmt.Fprintf(w, "u%d;", v.Uint())
+	case reflect.Float32, reflect.Float64:
+		_, _ = fmt.Fprintf(w, "f%v;", v.Float())
+	case reflect.Interface, reflect.Pointer:
+		if v.IsNil() {
+			_, _ = io.WriteString(w, "nil;")
+			return
+		}
+		if v.Kind() == reflect.Interface {
+			_, _ = fmt.Fprintf(w, "T%s;", v.Elem().Type())
+		}
+		writeKey(w, v.Elem())
+	case reflect.Struct:
+		_, _ = fmt.Fprintf(w, "{%d;", v.NumField())
+		for i := range v.NumField() {
+			_, _ = fmt.Fprintf(w, "%s=", v.Type().Field(i).Name)
+			writeKey(w, v.Field(i))
+		}
+		_, _ = io.WriteString(w, "}")
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			_, _ = io.WriteString(w, "nil;")
+			return
+		}
+		_, _ = fmt.Fprintf(w, "[%d;", v.Len())
+		for i := range v.Len() {
+			writeKey(w, v.Index(i))
+		}
+		_, _ = io.WriteString(w, "]")
+	case reflect.Map:
+		if v.IsNil() {
+			_, _ = io.WriteString(w, "nil;")
+			return
+		}
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		_, _ = fmt.Fprintf(w, "m%d;", len(keys))
+		for _, k := range keys {
+			writeKey(w, k)
+			writeKey(w, v.MapIndex(k))
+		}
+	default:
+		// Funcs, channels: nothing a request holds.
+		_, _ = fmt.Fprintf(w, "?%s;", v.Kind())
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,13 +30,6 @@ const maxBodyBytes = 1 << 20
 // errTooLarge is the error of a response over maxBodyBytes.
 var errTooLarge = errors.New("the response is larger than 1 MiB")
 
-// Why an answer that arrived could not be read (see token.go for the
-// others).
-const (
-	problemTooLarge   = "too-large"
-	problemUnreadable = "unreadable"
-)
-
 // Client fetches tokens. The zero value is not usable; build one with New.
 type Client struct {
 	httpClient *http.Client
@@ -45,6 +37,9 @@ type Client struct {
 	retry      RetryPolicy
 	onRetry    func(context.Context, RetryEvent)
 	sleep      func(context.Context, time.Duration) error
+	// secrets are the Client's own: the proxy's password, which a proxy
+	// may echo in an error page.
+	secrets []string
 }
 
 // Options configure a Client. The zero value is usable: every field has a
@@ -122,10 +117,31 @@ func New(opts Options) *Client {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		now:     now,
+		secrets: proxySecrets(opts.ProxyURL),
 		retry:   opts.Retry.normalized(),
 		onRetry: opts.OnRetry,
 		sleep:   sleep,
 	}
+}
+
+// proxySecrets are the credentials in a proxy URL's userinfo, as typed and
+// as a Proxy-Authorization header carries them.
+func proxySecrets(u *url.URL) []string {
+	if u == nil || u.User == nil {
+		return nil
+	}
+	pass, ok := u.User.Password()
+	if !ok {
+		return nil
+	}
+	return []string{pass, base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pass))}
+}
+
+// redactor is the one redactor of a request: secrets are the request's
+// own (with every assertion signed for it), to which the Client adds its
+// proxy credentials.
+func (c *Client) redactor(secrets []string) *redactor {
+	return newRedactor(append(secrets, c.secrets...))
 }
 
 // Outcome describes the HTTP exchanges behind a Fetch, for logging.
@@ -140,57 +156,59 @@ type Outcome struct {
 	Attempts int
 }
 
-// Fetch performs a token request, retried as the Client's RetryPolicy says.
-// Each attempt is built anew, so a JWT client assertion or a signed
-// jwt-bearer assertion has a fresh jti and iat each time. The error, when
-// not nil, is an *Error whose text is safe to show: no secret of the
-// request and no token of the response appears in it. It describes the last
-// attempt and, when the context ended the request, unwraps to the
-// context's error.
+// Fetch performs a token request, retried as the Client's RetryPolicy says
+// and the grant allows (Grant.Replayable). Each attempt is built anew, so a
+// JWT client assertion or a signed jwt-bearer assertion has a fresh jti and
+// iat each time. The error, when not nil, is an *Error whose text is safe to
+// show: no secret of the request, no assertion signed for it and no token
+// of the response appears in it. It describes the last attempt and, when
+// the context ended the request, unwraps to the context's error.
 func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error) {
-	auth := req.clientAuth()
-	secrets := append(req.secrets(), basicCredentials(req.ClientID, req.ClientSecret))
-	shownURL := newRedactor(secrets).String(redactURL(req.TokenURL))
+	grant := req.grant()
+	shownURL := c.redactor(req.secrets()).String(redactURL(req.TokenURL))
 	var (
-		w          *wireTransport
-		err        error
-		buildErr   error
-		sent       int
-		assertions []string
+		last     *recorder
+		err      error
+		buildErr error
+		sent     int
+		signed   []string
 	)
 	start := time.Now()
 	stats := c.withRetry(ctx, shownURL, func() attemptResult {
-		var signed []string
-		w, signed, err, buildErr = c.fetchOnce(ctx, req, auth)
+		w, berr := req.tokenWire(c.now())
 		// Assertions signed for any attempt are credentials too: a server
 		// may echo one while it is still valid.
-		assertions = append(assertions, signed...)
-		if buildErr != nil {
+		signed = append(signed, w.signed...)
+		if buildErr = berr; berr != nil {
 			return attemptResult{}
 		}
 		sent++
-		r := attemptResult{status: w.status, statusText: w.statusText, retryAfter: w.retryAfter}
+		last, err = c.sendToken(ctx, &req, w)
+		r := attemptResult{status: last.status, statusText: last.statusText, retryAfter: last.retryAfter}
 		if isTransportError(err) {
 			r.err = err
 		}
-		if req.Grant() == GrantRefreshToken && !certainlyUnprocessed(r) {
-			// A server that rotates refresh tokens may have used this one
-			// already; sending it again would fail, or revoke the grant
-			// where reuse is detected. Retry only what never reached it.
+		if !grant.Replayable() && !certainlyUnprocessed(r) {
+			// The server may have used the refresh token, the assertion or
+			// the subject token already; a second request would fail, or
+			// revoke the grant where reuse is detected. Retry only what
+			// never reached it.
 			r.final = true
 		}
 		return r
 	})
-	redact := newRedactor(append(secrets, assertions...))
+	// Built once everything is signed, and used for every text below.
+	redact := c.redactor(append(req.secrets(), signed...))
 	outcome := Outcome{Duration: time.Since(start), Attempts: sent}
-	if w != nil {
-		outcome.Status = w.status
+	if last != nil {
+		outcome.Status = last.status
 	}
 
 	failure := &Error{
-		Grant:      req.Grant(),
-		TokenURL:   shownURL,
-		ClientAuth: auth,
+		Kind:       KindToken,
+		Grant:      grant.GrantType(),
+		URL:        shownURL,
+		ClientAuth: req.ClientAuthMethod(),
 		Attempts:   sent,
 		NotRetried: stats.notRetried,
 		canceled:   stats.canceled,
@@ -198,92 +216,62 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 	}
 	if buildErr != nil {
 		// The request could not be built: nothing more was sent.
-		failure.Cause = failure.redact.String(buildErr.Error())
+		failure.Cause = redact.String(buildErr.Error())
 		if sent == 0 {
-			failure.problem = problemNotSent
+			failure.Problem = ProblemNotSent
 		}
 		return nil, outcome, failure
 	}
-	failure.StatusCode = w.status
-	failure.Status = w.statusText
-	if w.retryAfter != "" && w.status >= 300 {
-		failure.RetryAfter = failure.redact.String(w.retryAfter)
+	failure.StatusCode = last.status
+	failure.Status = last.statusText
+	if last.retryAfter != "" && last.status >= 300 {
+		failure.RetryAfter = redact.String(last.retryAfter)
 	}
 	var retrieve *oauth2.RetrieveError
-	if err != nil && (errors.As(err, &retrieve) || isTransportError(err) || w.status == 0) {
-		return nil, outcome, failure.explain(err, w)
+	if err != nil && (errors.As(err, &retrieve) || isTransportError(err) || last.status == 0) {
+		return nil, outcome, failure.explain(err, last)
 	}
 	// A 2xx answer: x/oauth2 either accepted it or refused it for a reason
 	// of its own (a missing access_token, an expires_in it cannot read).
 	// Either way the normalised reading below decides, and explains.
-	token, err := parseToken(w.body, w.contentType, w.arrived)
+	token, err := parseToken(last.body, last.contentType, last.arrived)
 	if err != nil {
-		return nil, outcome, failure.explain(err, w)
+		return nil, outcome, failure.explain(err, last)
 	}
 	return token, outcome, nil
 }
 
-// fetchOnce builds and sends one token request. buildErr is set when the
-// request could not be built, and nothing was sent; err is x/oauth2's error.
-func (c *Client) fetchOnce(ctx context.Context, req Request, auth string) (w *wireTransport, signed []string, err, buildErr error) {
-	w = &wireTransport{
-		base:          c.httpClient.Transport,
-		headers:       req.Headers,
-		paramsInQuery: req.ParamsIn == ParamsInQuery,
-		now:           c.now,
+// sendToken sends one token request through x/oauth2, which posts the form
+// and reads an error response; w decided everything else before. With the
+// parameters in the query string, x/oauth2 is told to send no grant_type of
+// its own in the body.
+func (c *Client) sendToken(ctx context.Context, req *Request, w *wire) (*recorder, error) {
+	captured := &recorder{base: c.httpClient.Transport, header: w.header, now: c.now}
+	endpoint, body, err := w.target(req.TokenURL, req.ParamsIn == ParamsInQuery)
+	if err != nil {
+		return captured, err
+	}
+	if _, ok := body["grant_type"]; !ok {
+		body["grant_type"] = nil
 	}
 	httpClient := *c.httpClient
-	httpClient.Transport = w
-
-	// clientcredentials.Config lets grant_type be overridden through
-	// EndpointParams, which makes it a general token request builder: it
-	// sends the client credentials the way AuthStyle says and never probes
-	// another method (AuthStyleAutoDetect would retry with the secret in
-	// the body after a failure, which the issue forbids).
-	conf := clientcredentials.Config{
-		ClientID:     req.ClientID,
-		ClientSecret: req.ClientSecret,
-		TokenURL:     req.TokenURL,
-		AuthStyle:    oauth2.AuthStyleInParams,
-	}
-	if auth == AuthClientSecretBasic {
-		conf.AuthStyle = oauth2.AuthStyleInHeader
-	} else if auth != AuthClientSecretPost {
-		// Every other method proves the client without sending the
-		// secret: x/oauth2 then sends client_id alone.
-		conf.ClientSecret = ""
-	}
-	now := c.now()
-	params, err := req.grantParams(now)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	assertion, err := req.assertionParams(req.TokenURL, now)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for k, v := range assertion {
-		params[k] = v
-	}
-	for _, name := range []string{"assertion", "client_assertion"} {
-		if a := params.Get(name); a != "" {
-			signed = append(signed, a)
-		}
-	}
-	conf.EndpointParams = params
+	httpClient.Transport = captured
+	// AuthStyleInParams with no ClientID or ClientSecret: x/oauth2 adds no
+	// credentials of its own (the wire has them), and never probes another
+	// method, as AuthStyleAutoDetect would after a failure.
+	conf := clientcredentials.Config{TokenURL: endpoint, AuthStyle: oauth2.AuthStyleInParams, EndpointParams: body}
 	_, err = conf.Token(context.WithValue(ctx, oauth2.HTTPClient, &httpClient))
-	return w, signed, err, nil
+	return captured, err
 }
 
-// wireTransport adapts the request x/oauth2 builds to the server's dialect
-// (extra headers, grant parameters in the query string) and keeps a copy of
-// the response, which x/oauth2 does not hand back on success or on a
-// missing access_token. One is made per attempt, so it needs no locking.
-type wireTransport struct {
-	base          http.RoundTripper
-	headers       map[string]string
-	paramsInQuery bool
-	now           func() time.Time
+// recorder is the one place x/oauth2 is wrapped: it sets the headers the
+// wire decided on, and keeps a copy of the response, which x/oauth2 does not
+// hand back on success or on a missing access_token. One is made per
+// attempt, so it needs no locking.
+type recorder struct {
+	base   http.RoundTripper
+	header http.Header
+	now    func() time.Time
 
 	status      int
 	statusText  string
@@ -295,20 +283,11 @@ type wireTransport struct {
 	tooLarge    bool
 }
 
-func (w *wireTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (w *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
-	if r.Header.Get("Accept") == "" {
-		r.Header.Set("Accept", "application/json")
+	for k, v := range w.header {
+		r.Header[k] = v
 	}
-	for k, v := range w.headers {
-		r.Header.Set(k, v)
-	}
-	if w.paramsInQuery {
-		if err := moveGrantParamsToQuery(r); err != nil {
-			return nil, err
-		}
-	}
-
 	resp, err := w.base.RoundTrip(r)
 	if err != nil {
 		return nil, err
@@ -368,49 +347,8 @@ func readBody(resp *http.Response) ([]byte, error) {
 	return body, nil
 }
 
-// moveGrantParamsToQuery moves the form parameters from the body to the
-// URL's query string, for servers that read grant parameters only from the
-// query (params_in = "query"). Under client_secret_post the client
-// credentials stay in the body, where client_auth put them and where a
-// secret stays out of access logs; a public client's client_id is just
-// another request parameter and travels with the rest.
-func moveGrantParamsToQuery(r *http.Request) error {
-	if r.Body == nil {
-		return nil
-	}
-	raw, err := io.ReadAll(r.Body)
-	_ = r.Body.Close()
-	if err != nil {
-		return err
-	}
-	form, err := url.ParseQuery(string(raw))
-	if err != nil {
-		return err
-	}
-	query := r.URL.Query()
-	body := url.Values{}
-	// Client credentials in the body (a secret or an assertion) stay there
-	// with their client_id.
-	credsInBody := form.Has("client_secret") || form.Has("client_assertion")
-	for k, vs := range form {
-		target := query
-		if credsInBody && (k == "client_id" || k == "client_secret" || k == "client_assertion" || k == "client_assertion_type") {
-			target = body
-		}
-		for _, v := range vs {
-			target.Add(k, v)
-		}
-	}
-	r.URL.RawQuery = query.Encode()
-	encoded := body.Encode()
-	r.Body = io.NopCloser(strings.NewReader(encoded))
-	r.ContentLength = int64(len(encoded))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(encoded)), nil }
-	return nil
-}
-
 // explain turns what went wrong into the error the user sees.
-func (e *Error) explain(err error, w *wireTransport) *Error {
+func (e *Error) explain(err error, w *recorder) *Error {
 	e.ContentType = w.contentType
 	var retrieve *oauth2.RetrieveError
 	var perr *parseError
@@ -434,7 +372,7 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 		for _, f := range perr.fields {
 			e.Fields = append(e.Fields, e.redact.String(f))
 		}
-		if perr.problem == problemNotAToken {
+		if perr.problem == ProblemNotAToken {
 			// A success answer that is not a token response may still hold
 			// a token, in a shape this reading does not know; only markup
 			// (a login or proxy page) is shown.
@@ -444,7 +382,7 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 				e.BodyWithheld = len(w.body)
 			}
 		}
-		e.problem = perr.problem
+		e.Problem = perr.problem
 	default:
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
@@ -455,14 +393,14 @@ func (e *Error) explain(err error, w *wireTransport) *Error {
 		e.Cause = e.redact.String(err.Error())
 		e.Timeout = isTimeout(err)
 		if errors.Is(err, ErrInsecureHTTP) {
-			e.problem = problemInsecure
+			e.Problem = ProblemInsecure
 		}
 		switch {
 		case w.tooLarge:
-			e.problem = problemTooLarge
+			e.Problem = ProblemTooLarge
 			e.Body = e.safeSnippet(w.body)
 		case e.StatusCode != 0 && !e.Timeout && e.canceled == nil:
-			e.problem = problemUnreadable
+			e.Problem = ProblemUnreadable
 		}
 	}
 	return e
@@ -480,15 +418,6 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &t) && t.Timeout())
 }
 
-// basicCredentials is what x/oauth2 puts after "Basic " (RFC 6749 section
-// 2.3.1), so a server echoing its request headers cannot leak the secret.
-func basicCredentials(id, secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret)))
-}
-
 // redactURL drops the password of a URL with userinfo, so a token URL can be
 // shown.
 func redactURL(raw string) string {
@@ -497,12 +426,4 @@ func redactURL(raw string) string {
 		return raw
 	}
 	return u.Redacted()
-}
-
-// statusLine renders "401 Unauthorized" from what the response said.
-func statusLine(code int, status string) string {
-	if status != "" {
-		return status
-	}
-	return strconv.Itoa(code) + " " + http.StatusText(code)
 }

@@ -34,62 +34,6 @@ const (
 	wellKnownOAuth  = "/.well-known/oauth-authorization-server"
 )
 
-// What went wrong in a Discover; see DiscoveryError.Problem.
-const (
-	// DiscoveryInvalidIssuer: the configured issuer is not an issuer
-	// identifier; nothing was fetched.
-	DiscoveryInvalidIssuer = "invalid-issuer"
-	// DiscoveryUnreachable: no response arrived.
-	DiscoveryUnreachable = "unreachable"
-	// DiscoveryNotFound: no URL answered with a metadata document.
-	DiscoveryNotFound = "not-found"
-	// DiscoveryMalformed: a document is not valid JSON, or a member has the
-	// wrong JSON type.
-	DiscoveryMalformed = "malformed"
-	// DiscoveryIssuerMismatch: the document names another issuer.
-	DiscoveryIssuerMismatch = "issuer-mismatch"
-	// DiscoveryNoTokenEndpoint: the document names no token_endpoint.
-	DiscoveryNoTokenEndpoint = "no-token-endpoint"
-	// DiscoveryBadTokenEndpoint: token_endpoint is not an absolute http(s)
-	// URL.
-	DiscoveryBadTokenEndpoint = "bad-token-endpoint"
-)
-
-// DiscoveryError is a failed Discover, described in terms a user can act
-// on. Metadata is public, so nothing in it is secret; URLs are shown with
-// any password in their userinfo removed.
-type DiscoveryError struct {
-	// Issuer is the configured issuer.
-	Issuer string
-	// Problem is one of the Discovery* constants.
-	Problem string
-	// Attempts lists, in order, every URL fetched and what came back.
-	Attempts []DiscoveryAttempt
-	// Document is the URL of the document at fault, for the problems found
-	// in a document.
-	Document string
-	// Found is the issuer the document names, for DiscoveryIssuerMismatch
-	// ("" when the document has none).
-	Found string
-	// Detail is the specific fault: the JSON error, the member at fault,
-	// what is wrong with a URL.
-	Detail string
-
-	// Cause is the underlying error when no response arrived.
-	Cause   string
-	Timeout bool
-
-	// canceled is the context's error when cancellation ended the request.
-	canceled error
-}
-
-// Unwrap returns the context's error (context.Canceled or
-// context.DeadlineExceeded) when the caller's context ended the request,
-// and nil otherwise.
-func (e *DiscoveryError) Unwrap() error {
-	return e.canceled
-}
-
 // DiscoveryAttempt is one metadata URL Discover fetched.
 type DiscoveryAttempt struct {
 	URL string
@@ -108,138 +52,6 @@ type DiscoveryAttempt struct {
 
 	malformed  bool
 	retryAfter string
-}
-
-// Summary is a short title for the failure.
-func (e *DiscoveryError) Summary() string {
-	return "Authorization Server Discovery Failed"
-}
-
-// Error renders what was tried, what was wrong, what to try and, last, the
-// underlying error.
-func (e *DiscoveryError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.headline())
-	b.WriteString("\n\n")
-	line := func(label, value string) {
-		if value != "" {
-			fmt.Fprintf(&b, "%-16s %s\n", label+":", value)
-		}
-	}
-	line("Issuer", e.Issuer)
-	line("Document", e.Document)
-	if e.Problem == DiscoveryIssuerMismatch {
-		found := e.Found
-		if found == "" {
-			found = "(none)"
-		}
-		line("Document issuer", found)
-	}
-	line("Detail", e.Detail)
-	if len(e.Attempts) > 0 {
-		b.WriteString("Tried:\n")
-		for _, a := range e.Attempts {
-			fmt.Fprintf(&b, "  GET %s -> %s\n", a.URL, a.outcome())
-		}
-	}
-	if hint := e.hint(); hint != "" {
-		b.WriteString("\n")
-		b.WriteString(hint)
-		b.WriteString("\n")
-	}
-	if e.Cause != "" {
-		fmt.Fprintf(&b, "\nOriginal Error: %s", e.Cause)
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-func (e *DiscoveryError) headline() string {
-	switch e.Problem {
-	case DiscoveryInvalidIssuer:
-		return "The issuer is not a valid issuer identifier."
-	case DiscoveryUnreachable:
-		if e.canceled != nil {
-			return "The metadata request was cancelled."
-		}
-		return "The authorization server did not answer the metadata request."
-	case DiscoveryMalformed:
-		return "The authorization server's metadata could not be read: it is not valid JSON metadata."
-	case DiscoveryIssuerMismatch:
-		return "The authorization server's metadata names a different issuer."
-	case DiscoveryNoTokenEndpoint:
-		return "The authorization server's metadata names no token endpoint."
-	case DiscoveryBadTokenEndpoint:
-		return "The authorization server's metadata names a token endpoint the provider cannot use."
-	}
-	return "No authorization server metadata was found for the issuer."
-}
-
-// fallbackAdvice is the way out when the server's metadata cannot be used.
-const fallbackAdvice = "If the server publishes no usable metadata, set token_url (and client_auth) " +
-	"instead of issuer_url."
-
-func (e *DiscoveryError) hint() string {
-	switch e.Problem {
-	case DiscoveryInvalidIssuer:
-		return "Set issuer_url to the issuer identifier the server publishes: an absolute https:// URL (http:// for a " +
-			"local server) without query or fragment, such as https://auth.example.com/realms/main."
-	case DiscoveryUnreachable:
-		if e.canceled != nil {
-			return "The request was interrupted before it completed."
-		}
-		if e.Timeout {
-			return "The server did not answer in time. Check that issuer_url is reachable from here, or raise timeout."
-		}
-		return "No response arrived. Check that issuer_url is reachable from here, and any proxy settings " +
-			"(HTTPS_PROXY, NO_PROXY)."
-	case DiscoveryMalformed:
-		return "The document at " + e.Document + " is not the metadata the OpenID Connect Discovery and RFC 8414 " +
-			"specifications describe. Check issuer_url, and ask the server's operators. " + fallbackAdvice
-	case DiscoveryIssuerMismatch:
-		if e.Found == "" {
-			return "The specifications require the document to name its issuer, so the provider cannot tell it " +
-				"belongs to this server. " + fallbackAdvice
-		}
-		if strings.TrimSuffix(e.Found, "/") == strings.TrimSuffix(e.Issuer, "/") {
-			return fmt.Sprintf("The two differ only by a trailing slash. OpenID Connect Discovery (section 4.3) and "+
-				"RFC 8414 (section 3.3) require the issuer to match exactly, character for character, so set "+
-				"issuer_url to %q, exactly as the server publishes it.", e.Found)
-		}
-		return fmt.Sprintf("The specifications require the issuer in the document to be identical to the one "+
-			"configured, so that one server cannot speak for another. If %q is the issuer you mean, set issuer_url "+
-			"to it; otherwise check issuer_url, and the public URL the server (or a proxy in front of it) is "+
-			"configured with.", e.Found)
-	case DiscoveryNoTokenEndpoint:
-		return "The server publishes no token endpoint (an OpenID Connect server using only the implicit flow " +
-			"may omit it). " + fallbackAdvice
-	case DiscoveryBadTokenEndpoint:
-		return "token_endpoint must be an absolute http(s) URL. Ask the server's operators to fix its " +
-			"metadata. " + fallbackAdvice
-	}
-	// No document: say what the answers have in common.
-	var redirected, refused, failed bool
-	for _, a := range e.Attempts {
-		switch {
-		case a.Location != "" || (a.StatusCode >= 300 && a.StatusCode < 400):
-			redirected = true
-		case a.StatusCode == 401 || a.StatusCode == 403:
-			refused = true
-		case a.StatusCode >= 500:
-			failed = true
-		}
-	}
-	switch {
-	case redirected:
-		return "Metadata requests do not follow redirects. Check issuer_url: if the server moved, set issuer_url to the " +
-			"issuer identifier it publishes at its new address. " + fallbackAdvice
-	case refused:
-		return "The server (or a proxy in front of it) refused to serve its metadata without credentials. " +
-			"Check issuer_url. " + fallbackAdvice
-	case failed:
-		return "The server failed to answer. Try again later, or ask its operators. " + fallbackAdvice
-	}
-	return "Check issuer_url: it must be the server's issuer identifier exactly (for Keycloak " +
-		"https://HOST/realms/REALM, for Auth0 https://TENANT.auth0.com/ with its trailing slash). " + fallbackAdvice
 }
 
 // outcome is what came back from one URL, for the list of URLs tried.
@@ -327,9 +139,9 @@ func discoveryURLs(issuer *url.URL) []string {
 // Each URL's request is retried as the Client's RetryPolicy says before the
 // answer counts.
 //
-// The error, when not nil, is a *DiscoveryError.
+// The error, when not nil, is an *Error of KindDiscovery.
 func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, error) {
-	fail := &DiscoveryError{Issuer: redactURL(issuerURL)}
+	fail := &Error{Kind: KindDiscovery, Issuer: redactURL(issuerURL)}
 	if reason := CheckIssuerURL(issuerURL); reason != "" {
 		fail.Problem = DiscoveryInvalidIssuer
 		fail.Detail = reason
@@ -356,7 +168,7 @@ func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, err
 		if stats.notRetried != "" {
 			attempt.Note = strings.TrimPrefix(attempt.Note+"; ", "; ") + "not retried: " + stats.notRetried
 		}
-		fail.Attempts = append(fail.Attempts, attempt)
+		fail.Tried = append(fail.Tried, attempt)
 		if stats.canceled != nil {
 			fail.Problem = DiscoveryUnreachable
 			fail.Cause = stats.canceled.Error()
@@ -383,7 +195,7 @@ func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, err
 	}
 
 	fail.Problem = DiscoveryNotFound
-	for _, a := range fail.Attempts {
+	for _, a := range fail.Tried {
 		if a.malformed {
 			fail.Problem = DiscoveryMalformed
 			fail.Document = a.URL
@@ -395,7 +207,7 @@ func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, err
 }
 
 // check says what makes md unusable for issuer, or "" when it is usable.
-func (md *Metadata) check(issuer string) (problem, detail string) {
+func (md *Metadata) check(issuer string) (problem Problem, detail string) {
 	if md.Issuer != issuer {
 		return DiscoveryIssuerMismatch, ""
 	}
@@ -542,50 +354,26 @@ func resolveLocation(base *url.URL, loc string) string {
 	return base.ResolveReference(u).String()
 }
 
-// PickClientAuth chooses how to authenticate the client when client_auth is
-// unset, from the token_endpoint_auth_methods_supported of the server's
-// metadata: client_secret_basic when a secret is set and the server supports
-// it (an empty list means client_secret_basic only, RFC 8414 section 2),
-// else client_secret_post with a secret, else private_key_jwt with a
-// private key, else client_secret_jwt with a secret, else none without a
-// secret. It returns "" and the reason, fit to show the user, when no method
-// fits; reason is "" otherwise.
-func PickClientAuth(supported []string, hasSecret, hasPrivateKey bool) (method string, reason string) {
+// PickClientAuth chooses how to authenticate the client when no method is
+// configured, from the token_endpoint_auth_methods_supported of the
+// server's metadata: client_secret_basic when a secret is set and the
+// server supports it (an empty list means client_secret_basic only, RFC
+// 8414 section 2), else client_secret_post with a secret, else
+// private_key_jwt with a private key, else client_secret_jwt with a secret,
+// else none without a secret. It returns "" when no method fits.
+func PickClientAuth(supported []string, hasSecret, hasPrivateKey bool) string {
 	supports := func(m string) bool { return slices.Contains(supported, m) }
 	switch {
 	case hasSecret && (len(supported) == 0 || supports(AuthClientSecretBasic)):
-		return AuthClientSecretBasic, ""
+		return AuthClientSecretBasic
 	case hasSecret && supports(AuthClientSecretPost):
-		return AuthClientSecretPost, ""
+		return AuthClientSecretPost
 	case hasPrivateKey && supports(AuthPrivateKeyJWT):
-		return AuthPrivateKeyJWT, ""
+		return AuthPrivateKeyJWT
 	case hasSecret && supports(AuthClientSecretJWT):
-		return AuthClientSecretJWT, ""
+		return AuthClientSecretJWT
 	case !hasSecret && supports(AuthNone):
-		return AuthNone, ""
+		return AuthNone
 	}
-
-	var have string
-	switch {
-	case hasSecret && hasPrivateKey:
-		have = "a client secret and a private key"
-	case hasSecret:
-		have = "a client secret"
-	case hasPrivateKey:
-		have = "a private key and no client secret"
-	default:
-		have = "no client secret and no private key"
-	}
-	if len(supported) == 0 {
-		return "", fmt.Sprintf("The server's metadata lists no token_endpoint_auth_methods_supported, which RFC 8414 "+
-			"reads as client_secret_basic only, and the configuration has %s. Set client_secret, or set "+
-			"client_auth explicitly (\"none\" for a public client).", have)
-	}
-	quoted := make([]string, len(supported))
-	for i, m := range supported {
-		quoted[i] = fmt.Sprintf("%q", m)
-	}
-	return "", fmt.Sprintf("The server accepts client authentication by %s (token_endpoint_auth_methods_supported), "+
-		"none of which fits a configuration with %s. Set client_auth explicitly, or configure the credentials "+
-		"one of those methods needs.", strings.Join(quoted, ", "), have)
+	return ""
 }

@@ -217,8 +217,8 @@ func (k *SigningKey) ClientAssertion(clientID, audience string, now time.Time) (
 // client_secret_jwt issue secrets at least that long.
 func SecretAssertion(clientID, secret, audience string, now time.Time) (string, error) {
 	if secret == "" {
-		return "", errors.New("client_secret_jwt signs the assertion with the client secret, and no client secret " +
-			"is set: set client_secret, or choose another client authentication method")
+		return "", errors.New("client_secret_jwt signs the assertion with the client secret, and there is no " +
+			"client secret")
 	}
 	if len(secret) < minHMACKeyBytes {
 		return "", shortSecretError(len(secret))
@@ -282,8 +282,8 @@ func (k *SigningKey) BearerAssertion(claims map[string]any, clientID, audience s
 // section 3, OpenID Connect Core section 9).
 func clientAssertionClaims(clientID, audience string, now time.Time) (map[string]any, error) {
 	if clientID == "" {
-		return nil, errors.New("a client assertion names the client in its iss and sub claims, and no client_id " +
-			"is set: set client_id")
+		return nil, errors.New("a client assertion names the client in its iss and sub claims, and there is no " +
+			"client ID")
 	}
 	if audience == "" {
 		return nil, errors.New("a client assertion needs an audience (the token endpoint URL), and none was given")
@@ -544,4 +544,10 @@ func (k *SigningKey) fingerprint() string {
 	}
 	sum := sha256.Sum256(der)
 	return hex.EncodeToString(sum[:])
+}
+
+// cacheKey identifies the key and what it puts in the JWTs it signs, for
+// CacheKey, without the private key itself.
+func (k *SigningKey) cacheKey() string {
+	return fmt.Sprint(k.Algorithm(), "/", k.kid, "/", k.fingerprint(), "/", k.headers)
 }

@@ -6,43 +6,13 @@
 package oauth2client
 
 import (
-	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
-)
-
-// Client authentication methods, named as in the OAuth 2.0 Dynamic Client
-// Registration registry (RFC 7591 section 2) so they match what servers
-// publish in token_endpoint_auth_methods_supported.
-const (
-	AuthClientSecretBasic = "client_secret_basic"
-	AuthClientSecretPost  = "client_secret_post"
-	// RFC 7523 section 2.2 client assertions (OpenID Connect Core section 9).
-	AuthClientSecretJWT = "client_secret_jwt"
-	AuthPrivateKeyJWT   = "private_key_jwt"
-	// RFC 8705 mutual TLS: the client certificate is the credential.
-	AuthTLSClientAuth           = "tls_client_auth"
-	AuthSelfSignedTLSClientAuth = "self_signed_tls_client_auth"
-	AuthNone                    = "none"
-)
-
-// ClientAuthMethods lists the accepted values of client_auth, in the order
-// the documentation shows them.
-var ClientAuthMethods = []string{
-	AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT, AuthPrivateKeyJWT,
-	AuthTLSClientAuth, AuthSelfSignedTLSClientAuth, AuthNone,
-}
-
-// SecretAuthMethods need a client secret; TLSAuthMethods a client
-// certificate.
-var (
-	SecretAuthMethods = []string{AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT}
-	TLSAuthMethods    = []string{AuthTLSClientAuth, AuthSelfSignedTLSClientAuth}
 )
 
 // Where the grant parameters travel.
@@ -54,46 +24,16 @@ const (
 // ParamsLocations lists the accepted values of params_in.
 var ParamsLocations = []string{ParamsInBody, ParamsInQuery}
 
-// Grant types the provider builds requests for (RFC 6749 sections 4.3, 4.4, 6).
-const (
-	GrantClientCredentials = "client_credentials"
-	GrantPassword          = "password"
-	GrantRefreshToken      = "refresh_token"
-	// RFC 7523 section 2.1.
-	GrantJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-	// RFC 8693.
-	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
-)
-
-// Request is everything one token request needs. Zero values mean "not set".
+// Request is everything one token request needs: who asks (ClientID,
+// ClientAuth), for what (Grant, Scopes, Audience, Resources), and how the
+// server wants it said (ExtraParams, ParamsIn, Headers). Zero values mean
+// "not set": a nil Grant is ClientCredentials, a nil ClientAuth is
+// NoClientAuth.
 type Request struct {
-	TokenURL     string
-	ClientID     string
-	ClientSecret string
-	// ClientAuth is one of ClientAuthMethods; empty picks the default
-	// (DefaultClientAuth).
-	ClientAuth string
-
-	// GrantType is the value sent as grant_type; empty sends the grant the
-	// other fields imply (see Grant).
-	GrantType    string
-	Username     string
-	Password     string
-	RefreshToken string
-	// Assertion is a ready JWT for the jwt-bearer grant; AssertionClaims
-	// asks for one signed with SigningKey instead.
-	Assertion       string
-	AssertionClaims map[string]any
-	// The token exchange grant's parameters (RFC 8693 section 2.1).
-	SubjectToken       string
-	SubjectTokenType   string
-	ActorToken         string
-	ActorTokenType     string
-	RequestedTokenType string
-
-	// SigningKey signs private_key_jwt client assertions and
-	// AssertionClaims.
-	SigningKey *SigningKey
+	TokenURL   string
+	ClientID   string
+	ClientAuth ClientAuth
+	Grant      Grant
 
 	Scopes      []string
 	Audience    string
@@ -104,39 +44,25 @@ type Request struct {
 	Headers  map[string]string
 }
 
-// DefaultClientAuth is client_secret_basic when there is a secret to send
-// (RFC 6749 section 2.3.1 makes Basic the method every server must support)
-// and none otherwise.
-func DefaultClientAuth(clientSecret string) string {
-	if clientSecret != "" {
-		return AuthClientSecretBasic
+// GrantType is the grant_type this request sends.
+func (r *Request) GrantType() string { return r.grant().GrantType() }
+
+// ClientAuthMethod is the name of the request's client authentication
+// method.
+func (r *Request) ClientAuthMethod() string { return r.auth().Method() }
+
+func (r *Request) grant() Grant {
+	if r.Grant == nil {
+		return ClientCredentials{}
 	}
-	return AuthNone
+	return r.Grant
 }
 
-// Grant is the grant type this request sends on the wire.
-func (r *Request) Grant() string {
-	switch {
-	case r.GrantType != "":
-		return r.GrantType
-	case r.Assertion != "" || r.AssertionClaims != nil:
-		return GrantJWTBearer
-	case r.SubjectToken != "":
-		return GrantTokenExchange
-	case r.RefreshToken != "":
-		return GrantRefreshToken
-	case r.Username != "" || r.Password != "":
-		return GrantPassword
-	default:
-		return GrantClientCredentials
+func (r *Request) auth() ClientAuth {
+	if r.ClientAuth == nil {
+		return NoClientAuth{}
 	}
-}
-
-func (r *Request) clientAuth() string {
-	if r.ClientAuth != "" {
-		return r.ClientAuth
-	}
-	return DefaultClientAuth(r.ClientSecret)
+	return r.ClientAuth
 }
 
 // reservedParams are set by the provider itself; extra_params may not set
@@ -165,20 +91,6 @@ func ReservedParam(key string) bool {
 // break the request or smuggle a second body.
 var forbiddenHeaders = []string{"Content-Type", "Content-Length", "Host", "Transfer-Encoding"}
 
-// CheckHeader says what is wrong with sending header name under the given
-// client authentication method, or "" when it may be sent.
-func CheckHeader(name, clientAuth string) string {
-	canonical := http.CanonicalHeaderKey(name)
-	if slices.Contains(forbiddenHeaders, canonical) {
-		return fmt.Sprintf("%s is set by the provider from the request it sends; remove it.", canonical)
-	}
-	if canonical == "Authorization" && clientAuth == AuthClientSecretBasic {
-		return "Authorization carries the client credentials under client_auth = \"client_secret_basic\"; " +
-			"remove the header, or set client_auth to \"client_secret_post\" or \"none\" to send your own."
-	}
-	return ""
-}
-
 // CheckTokenURL says what is wrong with a token endpoint address, or "" when
 // it is an absolute http or https URL.
 func CheckTokenURL(raw string) string {
@@ -199,95 +111,119 @@ func CheckTokenURL(raw string) string {
 	return ""
 }
 
-// grantParams are the parameters of the grant itself, which travel where
-// ParamsIn says. Client credentials are added separately (clientAuthParams
-// and x/oauth2). A jwt-bearer assertion built from claims is signed now,
-// for the token endpoint.
-func (r *Request) grantParams(now time.Time) (url.Values, error) {
-	v := url.Values{}
-	v.Set("grant_type", r.Grant())
-	switch {
-	case r.Assertion != "":
-		v.Set("assertion", r.Assertion)
-	case r.AssertionClaims != nil:
-		if r.SigningKey == nil {
-			return nil, errors.New("jwt_bearer_grant claims need a private_key to sign the assertion with; " +
-				"set private_key in the provider block, or pass a ready assertion")
+// wire is one request as it will be sent, built before anything is sent:
+// params go where the request's ParamsIn says, body always in the form body
+// (client credentials, which stay out of URLs and access logs), header in
+// the headers. signed keeps every assertion signed for it.
+type wire struct {
+	params url.Values
+	body   url.Values
+	header http.Header
+	signed []string
+}
+
+func newWire(headers map[string]string) *wire {
+	w := &wire{params: url.Values{}, body: url.Values{}, header: http.Header{}}
+	for k, v := range headers {
+		w.header.Set(k, v)
+	}
+	if w.header.Get("Accept") == "" {
+		w.header.Set("Accept", "application/json")
+	}
+	return w
+}
+
+// setClientID names a client that sends no other credential: its
+// client_id is an ordinary parameter and travels with the others.
+func (w *wire) setClientID(id string) {
+	if id != "" {
+		w.params.Set("client_id", id)
+	}
+}
+
+// addAssertion adds an RFC 7523 section 2.2 client assertion to the body.
+func (w *wire) addAssertion(clientID, assertion string) {
+	w.body.Set("client_id", clientID)
+	w.body.Set("client_assertion_type", ClientAssertionType)
+	w.body.Set("client_assertion", assertion)
+	w.signed = append(w.signed, assertion)
+}
+
+// target is the URL to send w to, and the form body: with inQuery the
+// params join endpoint's query string, otherwise the body.
+func (w *wire) target(endpoint string, inQuery bool) (string, url.Values, error) {
+	body := url.Values{}
+	for k, v := range w.body {
+		body[k] = v
+	}
+	if !inQuery {
+		for k, v := range w.params {
+			body[k] = v
 		}
-		a, err := r.SigningKey.BearerAssertion(r.AssertionClaims, r.ClientID, r.TokenURL, now)
-		if err != nil {
-			return nil, err
-		}
-		v.Set("assertion", a)
+		return endpoint, body, nil
 	}
-	for name, value := range map[string]string{
-		"subject_token": r.SubjectToken, "subject_token_type": r.SubjectTokenType,
-		"actor_token": r.ActorToken, "actor_token_type": r.ActorTokenType,
-		"requested_token_type": r.RequestedTokenType,
-	} {
-		if value != "" {
-			v.Set(name, value)
-		}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", nil, err
 	}
-	if r.Username != "" || r.Password != "" {
-		v.Set("username", r.Username)
-		v.Set("password", r.Password)
+	q := u.Query()
+	for k, v := range w.params {
+		q[k] = v
 	}
-	if r.RefreshToken != "" {
-		v.Set("refresh_token", r.RefreshToken)
+	u.RawQuery = q.Encode()
+	return u.String(), body, nil
+}
+
+// tokenWire builds one token request, signing any assertion afresh.
+func (r *Request) tokenWire(now time.Time) (*wire, error) {
+	w := newWire(r.Headers)
+	g := r.grant()
+	params, err := g.params(signer{clientID: r.ClientID, endpoint: r.TokenURL, now: now})
+	if err != nil {
+		return w, err
 	}
+	if a := params.Get("assertion"); a != "" {
+		w.signed = append(w.signed, a)
+	}
+	maps.Copy(w.params, params)
+	w.params.Set("grant_type", g.GrantType())
 	if len(r.Scopes) > 0 {
-		v.Set("scope", strings.Join(r.Scopes, " "))
+		w.params.Set("scope", strings.Join(r.Scopes, " "))
 	}
 	if r.Audience != "" {
-		v.Set("audience", r.Audience)
+		w.params.Set("audience", r.Audience)
 	}
 	for _, res := range r.Resources {
-		v.Add("resource", res)
+		w.params.Add("resource", res)
 	}
-	keys := make([]string, 0, len(r.ExtraParams))
-	for k := range r.ExtraParams {
-		keys = append(keys, k)
+	for k, v := range r.ExtraParams {
+		w.params.Set(k, v)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v.Set(k, r.ExtraParams[k])
-	}
-	return v, nil
+	return w, r.auth().apply(w, r.ClientID, r.TokenURL, now)
 }
 
-// assertionParams are the client_assertion parameters of the JWT client
-// authentication methods, for a request to audience (the endpoint URL), or
-// nil for the other methods.
-func (r *Request) assertionParams(audience string, now time.Time) (url.Values, error) {
-	var assertion string
-	var err error
-	switch r.clientAuth() {
-	case AuthPrivateKeyJWT:
-		if r.SigningKey == nil {
-			return nil, errors.New("client_auth \"private_key_jwt\" needs private_key")
-		}
-		assertion, err = r.SigningKey.ClientAssertion(r.ClientID, audience, now)
-	case AuthClientSecretJWT:
-		assertion, err = SecretAssertion(r.ClientID, r.ClientSecret, audience, now)
-	default:
-		return nil, nil
+// revocationWire builds one RFC 7009 revocation request for token, with
+// the client authentication of r: every parameter in the body.
+func (r *Request) revocationWire(endpoint, token, hint string, now time.Time) (*wire, error) {
+	w := newWire(r.Headers)
+	w.params.Set("token", token)
+	if hint != "" {
+		w.params.Set("token_type_hint", hint)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return url.Values{
-		"client_assertion_type": {ClientAssertionType},
-		"client_assertion":      {assertion},
-	}, nil
+	return w, r.auth().apply(w, r.ClientID, endpoint, now)
 }
 
-// secrets lists every value of the request that must never be shown.
-// The values of headers that look like credentials count too: extra headers
-// often carry API keys or a ready-made Basic credential. Other headers
-// (Accept-Encoding: gzip) would only blank out harmless words.
+// secrets lists every value of the request that must never be shown, before
+// anything is signed: the grant's, the client authentication's, the Basic
+// credentials they make, and the values of headers that look like
+// credentials. Extra headers often carry API keys or a ready-made Basic
+// credential; other headers (Accept-Encoding: gzip) would only blank out
+// harmless words.
 func (r *Request) secrets() []string {
-	s := []string{r.ClientSecret, r.Password, r.RefreshToken, r.Assertion, r.SubjectToken, r.ActorToken}
+	s := append(r.grant().secrets(), r.auth().secrets()...)
+	if b, ok := r.auth().(SecretBasic); ok {
+		s = append(s, basicCredentials(r.ClientID, b.Secret))
+	}
 	for name, v := range r.Headers {
 		if credentialHeader(name) {
 			s = append(s, v)
@@ -310,3 +246,6 @@ func credentialHeader(name string) bool {
 	}
 	return false
 }
+
+// Secrets are the values of the request no log line may show.
+func (r *Request) Secrets() []string { return r.secrets() }

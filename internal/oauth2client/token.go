@@ -46,16 +46,8 @@ func (t *Token) AuthorizationHeader() string {
 	return t.TokenType + " " + t.AccessToken
 }
 
-// Why a response that came back with a 2xx status is not a token.
-const (
-	problemNoAccessToken = "no-access-token"
-	problemNotSent       = "not-sent"
-	problemInsecure      = "insecure-http"
-	problemNotAToken     = "not-a-token"
-)
-
 type parseError struct {
-	problem string
+	problem Problem
 	fields  []string
 	snippet string
 	// code and description, when the body was an error response that
@@ -63,7 +55,7 @@ type parseError struct {
 	code, description, uri string
 }
 
-func (e *parseError) Error() string { return "the response is not a token: " + e.problem }
+func (e *parseError) Error() string { return "the response is not a token: " + string(e.problem) }
 
 // isForm says whether a response of this content type is form-encoded, as
 // RFC 6749's predecessor drafts and some servers (GitHub, Facebook) answer.
@@ -76,7 +68,7 @@ func isForm(contentType string) bool {
 func parseToken(body []byte, contentType string, arrived time.Time) (*Token, error) {
 	fields, ok := decodeFields(body, contentType)
 	if !ok {
-		return nil, &parseError{problem: problemNotAToken, snippet: snippet(body)}
+		return nil, &parseError{problem: ProblemNotAToken, snippet: snippet(body)}
 	}
 	if e, ok := fields["error"]; ok {
 		return nil, &parseError{code: e.text, description: fields["error_description"].text, uri: fields["error_uri"].text}
@@ -115,7 +107,7 @@ func parseToken(body []byte, contentType string, arrived time.Time) (*Token, err
 		}
 	}
 	if t.AccessToken == "" {
-		return nil, &parseError{problem: problemNoAccessToken, fields: sortedKeys(fields)}
+		return nil, &parseError{problem: ProblemNoAccessToken, fields: sortedKeys(fields)}
 	}
 	return t, nil
 }

@@ -2,7 +2,6 @@ package oauth2client
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,7 +11,7 @@ import (
 // ErrInsecureHTTP is the error of a request refused because it would send
 // credentials or tokens over plain HTTP to a host that is not loopback.
 var ErrInsecureHTTP = errors.New("refused to send credentials over plain http:// to a host that is not " +
-	"loopback; use https:// (RFC 6749 section 3.2 requires TLS), or set allow_insecure_http = true")
+	"loopback (RFC 6749 section 3.2 requires TLS)")
 
 // isLoopback says whether host (without port) is this machine: localhost,
 // a name under .localhost (RFC 6761), or a loopback IP address.
@@ -25,16 +24,11 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// CheckTransport says what is wrong with sending credentials to raw, or ""
-// when it is https, or http to loopback, or http anywhere with allowInsecure.
-func CheckTransport(raw string, allowInsecure bool) string {
+// InsecureHTTP says whether sending credentials to raw would cross the
+// network in clear: a plain http:// URL to a host that is not loopback.
+func InsecureHTTP(raw string) bool {
 	u, err := url.Parse(raw)
-	if err != nil || allowInsecure || !strings.EqualFold(u.Scheme, "http") || isLoopback(u.Hostname()) {
-		return ""
-	}
-	return fmt.Sprintf("%s uses plain http:// to %s, which is not loopback. Client secrets and tokens would "+
-		"cross the network unencrypted; use https:// (RFC 6749 section 3.2 requires TLS), or set "+
-		"allow_insecure_http = true if this network is trusted.", u.Redacted(), u.Hostname())
+	return err == nil && strings.EqualFold(u.Scheme, "http") && !isLoopback(u.Hostname())
 }
 
 // httpsOnly refuses plain-http requests to hosts other than loopback, for

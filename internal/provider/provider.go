@@ -5,19 +5,12 @@ package provider
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"net/url"
-	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -26,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
@@ -37,17 +29,6 @@ var (
 	_ provider.ProviderWithEphemeralResources = (*oauth2Provider)(nil)
 	_ provider.ProviderWithFunctions          = (*oauth2Provider)(nil)
 	_ provider.ProviderWithValidateConfig     = (*oauth2Provider)(nil)
-)
-
-// Environment variables the provider block falls back to, attribute by
-// attribute, when the attribute is not set in the configuration.
-const (
-	envTokenURL     = "OAUTH2_TOKEN_URL"
-	envIssuerURL    = "OAUTH2_ISSUER_URL"
-	envClientID     = "OAUTH2_CLIENT_ID"
-	envClientSecret = "OAUTH2_CLIENT_SECRET"
-	envClientAuth   = "OAUTH2_CLIENT_AUTH"
-	envPrivateKey   = "OAUTH2_PRIVATE_KEY"
 )
 
 // New returns the provider factory; version is set at release time.
@@ -281,11 +262,8 @@ func (p *oauth2Provider) ValidateConfig(ctx context.Context, req provider.Valida
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, unknown := resolveSettings(config)
-	if unknown != "" {
-		return
-	}
-	validateSettings(s, &resp.Diagnostics)
+	_, diags := parseConfig(config)
+	resp.Diagnostics.Append(diags...)
 }
 
 func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -294,66 +272,31 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, unknown := resolveSettings(config)
-	ctx = maskSecrets(ctx, s.request.ClientSecret)
-	if unknown == "" {
-		// Warnings were given at validate; only errors stop Configure.
-		var checks diag.Diagnostics
-		validateSettings(s, &checks)
-		resp.Diagnostics.Append(checks.Errors()...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	cfg, diags := parseConfig(config)
+	ctx = maskSecrets(ctx, cfg.clientSecret)
+	// Warnings were given at validate; only errors stop Configure.
+	resp.Diagnostics.Append(diags.Errors()...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
-	var tlsConfig *tls.Config
-	if unknown == "" {
-		// validateSettings parsed these already; a failure here cannot
-		// happen, but is reported rather than ignored.
-		var err error
-		if tlsConfig, err = s.tls.TLSConfig(); err != nil {
-			resp.Diagnostics.AddError("Invalid TLS Settings", err.Error())
-			return
-		}
-		if s.privateKey != "" {
-			key, at, err := s.signingKey()
-			if err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root(at), "Invalid Private Key", sentence(err.Error()))
-				return
-			}
-			s.request.SigningKey = key
-		}
-	}
-	timeout, _ := time.ParseDuration(s.timeout)
-	opts := oauth2client.Options{
-		Timeout:           timeout,
-		Now:               p.now,
-		TLS:               tlsConfig,
-		Retry:             s.retry,
-		ProxyURL:          s.proxyURL,
-		AllowInsecureHTTP: s.allowHTTP,
-		OnRetry: func(ctx context.Context, r oauth2client.RetryEvent) {
+	data := &providerData{
+		config: cfg,
+		client: oauth2client.New(cfg.clientOptions(p.now, func(ctx context.Context, r oauth2client.RetryEvent) {
 			tflog.Warn(ctx, "Retrying request", map[string]any{
 				"url": r.URL, "failed_attempt": r.Attempt, "reason": r.Reason, "delay_ms": r.Delay.Milliseconds(),
 			})
-		},
+		})),
+		now: p.now,
 	}
-	data := &providerData{
-		client:        oauth2client.New(opts),
-		now:           p.now,
-		defaults:      s.request,
-		issuerURL:     s.issuerURL,
-		revocationURL: s.revocationURL,
-		unknown:       unknown,
-	}
-	if s.cache {
+	if cfg.cache {
 		data.cache = oauth2client.NewCache(p.now)
 	}
 	tflog.Debug(ctx, "Configured the oauth2 provider", map[string]any{
-		"token_url":   oauth2client.RedactURL(s.request.TokenURL),
-		"issuer_url":  oauth2client.RedactURL(s.issuerURL),
-		"client_id":   s.request.ClientID,
-		"client_auth": s.request.ClientAuth,
-		"params_in":   s.request.ParamsIn,
+		"token_url":   oauth2client.RedactURL(cfg.tokenURL),
+		"issuer_url":  oauth2client.RedactURL(cfg.issuerURL),
+		"client_id":   cfg.clientID,
+		"client_auth": cfg.clientAuth,
+		"params_in":   cfg.paramsIn,
 	})
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
@@ -371,267 +314,4 @@ func (p *oauth2Provider) EphemeralResources(context.Context) []func() ephemeral.
 
 func (p *oauth2Provider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{NewJWTClaimsFunction}
-}
-
-// inConfig is where settings records a value set in the provider block.
-const inConfig = "the provider block"
-
-// settings is the provider block after environment fallbacks and defaults.
-type settings struct {
-	request oauth2client.Request
-	timeout string
-
-	issuerURL        string
-	revocationURL    string
-	privateKey       string
-	privateKeyID     string
-	privateKeyCert   string
-	signingAlgorithm string
-	tls              oauth2client.TLSOptions
-	retry            oauth2client.RetryPolicy
-	cache            bool
-	proxyURL         *url.URL
-	allowHTTP        bool
-	// from records where each of the env-backed values came from, so an
-	// error can name the attribute or the variable the user set.
-	from map[string]string
-}
-
-// resolveSettings applies the environment fallbacks: an attribute set in the
-// configuration always wins over its environment variable. It returns the
-// name of the first attribute whose value is unknown, if any.
-func resolveSettings(c providerModel) (settings, string) {
-	s := settings{from: map[string]string{}}
-	unknown := ""
-	str := func(name string, v types.String, env string) string {
-		if v.IsUnknown() {
-			if unknown == "" {
-				unknown = name
-			}
-			return ""
-		}
-		if !v.IsNull() {
-			s.from[name] = inConfig
-			return v.ValueString()
-		}
-		if env != "" {
-			if ev, ok := os.LookupEnv(env); ok {
-				s.from[name] = "the " + env + " environment variable"
-				return ev
-			}
-		}
-		return ""
-	}
-	r := &s.request
-	r.TokenURL = str("token_url", c.TokenURL, envTokenURL)
-	r.ClientID = str("client_id", c.ClientID, envClientID)
-	r.ClientSecret = str("client_secret", c.ClientSecret, envClientSecret)
-	r.ClientAuth = str("client_auth", c.ClientAuth, envClientAuth)
-	r.Audience = str("audience", c.Audience, "")
-	r.ParamsIn = str("params_in", c.ParamsIn, "")
-	s.timeout = str("timeout", c.Timeout, "")
-	s.issuerURL = str("issuer_url", c.IssuerURL, envIssuerURL)
-	s.revocationURL = str("revocation_url", c.RevocationURL, "")
-	s.privateKey = str("private_key", c.PrivateKey, envPrivateKey)
-	s.privateKeyID = str("private_key_id", c.PrivateKeyID, "")
-	s.privateKeyCert = str("private_key_certificate_pem", c.PrivateKeyCert, "")
-	s.signingAlgorithm = str("signing_algorithm", c.SigningAlgorithm, "")
-	s.tls = oauth2client.TLSOptions{
-		ClientCertificatePEM: str("client_certificate_pem", c.ClientCertificate, ""),
-		ClientKeyPEM:         str("client_key_pem", c.ClientKey, ""),
-		CACertificatePEM:     str("ca_certificate_pem", c.CACertificate, ""),
-		InsecureSkipVerify:   c.InsecureSkipVerify.ValueBool(),
-	}
-	for _, v := range []struct {
-		name  string
-		value attr.Value
-	}{
-		{"insecure_skip_verify", c.InsecureSkipVerify}, {"cache", c.Cache}, {"allow_insecure_http", c.AllowHTTP},
-		{"retry", c.Retry}, {"scopes", c.Scopes}, {"resource", c.Resource}, {"extra_params", c.ExtraParams},
-		{"headers", c.Headers},
-	} {
-		// An unknown element (scopes = ["a", resource.x.id]) makes the whole
-		// value unknown: dropping it would request a different token.
-		if unknown == "" && containsUnknown(v.value) {
-			unknown = v.name
-		}
-	}
-	s.cache = c.Cache.IsNull() || c.Cache.ValueBool()
-	s.allowHTTP = c.AllowHTTP.ValueBool()
-	if raw := str("proxy_url", c.ProxyURL, ""); raw != "" {
-		s.proxyURL, _ = url.Parse(raw)
-	}
-	if !c.Retry.IsNull() && !c.Retry.IsUnknown() {
-		var rm retryModel
-		_ = c.Retry.As(context.Background(), &rm, basetypes.ObjectAsOptions{})
-		s.retry.Attempts = int(rm.Attempts.ValueInt64())
-		s.retry.MinDelay, _ = time.ParseDuration(rm.MinDelay.ValueString())
-		s.retry.MaxDelay, _ = time.ParseDuration(rm.MaxDelay.ValueString())
-	}
-	r.Scopes = stringList(c.Scopes)
-	r.Resources = stringList(c.Resource)
-	r.ExtraParams = stringMap(c.ExtraParams)
-	r.Headers = stringMap(c.Headers)
-	// With issuer_url and no client_auth, the method is picked from what the
-	// server says it supports, at discovery.
-	if r.ClientAuth == "" && s.issuerURL == "" {
-		r.ClientAuth = oauth2client.DefaultClientAuth(r.ClientSecret)
-	}
-	if r.ParamsIn == "" {
-		r.ParamsIn = oauth2client.ParamsInBody
-	}
-	return s, unknown
-}
-
-// validateSettings checks what the schema validators cannot see: values
-// that came from the environment, and rules across attributes.
-func validateSettings(s settings, diags interface {
-	AddAttributeError(path.Path, string, string)
-	AddAttributeWarning(path.Path, string, string)
-}) {
-	r := s.request
-	switch {
-	case r.TokenURL == "" && s.issuerURL == "":
-		diags.AddAttributeError(path.Root("token_url"), "Missing Token URL",
-			"The provider needs the token endpoint of the authorization server. Set token_url (or the "+envTokenURL+
-				" environment variable), or issuer_url (or "+envIssuerURL+") to discover it.")
-	case r.TokenURL != "" && s.issuerURL != "":
-		diags.AddAttributeError(path.Root("issuer_url"), "Conflicting Token Endpoint Settings",
-			fmt.Sprintf("Both token_url (set in %s) and issuer_url (set in %s) are set; set exactly one. issuer_url "+
-				"discovers the token endpoint, token_url names it.", s.from["token_url"], s.from["issuer_url"]))
-	}
-	for _, attr := range []struct{ name, value string }{
-		{"token_url", r.TokenURL}, {"issuer_url", s.issuerURL}, {"revocation_url", s.revocationURL},
-	} {
-		if problem := oauth2client.CheckTransport(attr.value, s.allowHTTP); attr.value != "" && problem != "" {
-			diags.AddAttributeError(path.Root(attr.name), "Insecure URL", fmt.Sprintf("The %s set in %s is refused: %s",
-				attr.name, s.from[attr.name], problem))
-		}
-	}
-	// Values from the configuration were checked by the attributes'
-	// validators; these come from the environment.
-	for _, attr := range []struct {
-		name, value string
-		check       func(string) string
-	}{
-		{"token_url", r.TokenURL, oauth2client.CheckTokenURL}, {"issuer_url", s.issuerURL, oauth2client.CheckIssuerURL},
-	} {
-		if from := s.from[attr.name]; attr.value != "" && from != inConfig {
-			if problem := attr.check(attr.value); problem != "" {
-				diags.AddAttributeError(path.Root(attr.name), "Invalid URL",
-					fmt.Sprintf("The %s set in %s is not usable. %s", attr.name, from, problem))
-			}
-		}
-	}
-	if from := s.from["client_auth"]; from != "" && from != inConfig && !contains(oauth2client.ClientAuthMethods, r.ClientAuth) {
-		diags.AddAttributeError(path.Root("client_auth"), "Invalid Client Authentication Method",
-			fmt.Sprintf("The client_auth set in %s is %q; it must be one of %s.", from, r.ClientAuth,
-				strings.Join(quoteAll(oauth2client.ClientAuthMethods), ", ")))
-	}
-	switch {
-	case contains(oauth2client.SecretAuthMethods, r.ClientAuth) && r.ClientSecret == "":
-		diags.AddAttributeError(path.Root("client_secret"), "Missing Client Secret",
-			fmt.Sprintf("client_auth is %q, which needs a client secret, but none is set. Set client_secret or the "+
-				"%s environment variable, or set client_auth to the method the client is registered for.", r.ClientAuth, envClientSecret))
-	case r.ClientAuth == oauth2client.AuthClientSecretJWT && len(r.ClientSecret) < 32:
-		diags.AddAttributeError(path.Root("client_secret"), "Client Secret Too Short for client_secret_jwt",
-			fmt.Sprintf("client_secret_jwt signs with HS256, which needs a key of at least 32 bytes (RFC 7518 section "+
-				"3.2); this client secret has %d. Have the server issue a longer secret, or use another client_auth.",
-				len(r.ClientSecret)))
-	case r.ClientAuth == oauth2client.AuthPrivateKeyJWT && s.privateKey == "":
-		diags.AddAttributeError(path.Root("private_key"), "Missing Private Key",
-			"client_auth is \"private_key_jwt\", which signs client assertions with a private key, but none is set. "+
-				"Set private_key or the "+envPrivateKey+" environment variable.")
-	case contains(oauth2client.TLSAuthMethods, r.ClientAuth) && s.tls.ClientCertificatePEM == "":
-		diags.AddAttributeError(path.Root("client_certificate_pem"), "Missing Client Certificate",
-			fmt.Sprintf("client_auth is %q, which authenticates with a TLS client certificate, but none is set. "+
-				"Set client_certificate_pem and client_key_pem.", r.ClientAuth))
-	}
-	if contains(oauth2client.SecretAuthMethods, r.ClientAuth) && r.ClientID == "" {
-		diags.AddAttributeError(path.Root("client_id"), "Missing Client ID",
-			fmt.Sprintf("client_auth is %q, which sends a client ID with the secret, but none is set. Set client_id "+
-				"or the %s environment variable.", r.ClientAuth, envClientID))
-	}
-	if (r.ClientAuth == oauth2client.AuthPrivateKeyJWT || contains(oauth2client.TLSAuthMethods, r.ClientAuth)) && r.ClientID == "" {
-		diags.AddAttributeError(path.Root("client_id"), "Missing Client ID",
-			fmt.Sprintf("client_auth is %q, which identifies the client by client_id, but none is set. Set client_id "+
-				"or the %s environment variable.", r.ClientAuth, envClientID))
-	}
-	if r.ClientAuth == oauth2client.AuthNone && r.ClientSecret != "" {
-		diags.AddAttributeWarning(path.Root("client_auth"), "Client Secret Not Sent",
-			fmt.Sprintf("client_auth is \"none\", so the client secret set in %s is never sent. Remove it, or set "+
-				"client_auth to the method the server expects.", s.from["client_secret"]))
-	}
-	if s.privateKeyCert != "" && s.privateKey == "" {
-		diags.AddAttributeError(path.Root("private_key_certificate_pem"), "Missing Private Key",
-			"private_key_certificate_pem is the certificate of private_key, but no private key is set. Set "+
-				"private_key or the "+envPrivateKey+" environment variable.")
-	}
-	if s.privateKey != "" {
-		if _, at, err := s.signingKey(); err != nil {
-			diags.AddAttributeError(path.Root(at), "Invalid Private Key",
-				fmt.Sprintf("The private key set in %s cannot sign: %s.", s.from["private_key"], err))
-		}
-	}
-	// The CA certificates and the client pair are checked apart, so the
-	// error names the attribute at fault. A key without its certificate is
-	// already reported by the schema (AlsoRequires).
-	if _, err := (oauth2client.TLSOptions{CACertificatePEM: s.tls.CACertificatePEM}).TLSConfig(); err != nil {
-		diags.AddAttributeError(path.Root("ca_certificate_pem"), "Invalid TLS Settings", sentence(err.Error()))
-	} else if s.tls.ClientCertificatePEM != "" && s.tls.ClientKeyPEM != "" {
-		pair := oauth2client.TLSOptions{ClientCertificatePEM: s.tls.ClientCertificatePEM, ClientKeyPEM: s.tls.ClientKeyPEM}
-		if _, err := pair.TLSConfig(); err != nil {
-			diags.AddAttributeError(path.Root("client_certificate_pem"), "Invalid TLS Settings", sentence(err.Error()))
-		}
-	}
-	if s.tls.InsecureSkipVerify {
-		diags.AddAttributeWarning(path.Root("insecure_skip_verify"), "Server Certificates Not Verified",
-			"insecure_skip_verify = true: the provider does not check whom it sends the client credentials to. "+
-				"Anyone on the network path can read them and the tokens. Set ca_certificate_pem instead.")
-	}
-	for name := range r.Headers {
-		if problem := oauth2client.CheckHeader(name, r.ClientAuth); problem != "" {
-			diags.AddAttributeError(path.Root("headers").AtMapKey(name), "Header Not Allowed", problem)
-		}
-	}
-}
-
-// signingKey reads private_key with its settings; on failure it also names
-// the attribute at fault.
-func (s settings) signingKey() (*oauth2client.SigningKey, string, error) {
-	key, err := oauth2client.ParseSigningKey(s.privateKey, s.signingAlgorithm, s.privateKeyID)
-	if err != nil {
-		return nil, "private_key", err
-	}
-	if s.privateKeyCert != "" {
-		if err := key.WithCertificate(s.privateKeyCert); err != nil {
-			return nil, "private_key_certificate_pem", err
-		}
-	}
-	return key, "", nil
-}
-
-// containsUnknown says whether v, or any element of a list, map or object
-// in it, is unknown.
-func containsUnknown(v attr.Value) bool {
-	if v == nil || v.IsNull() {
-		return false
-	}
-	if v.IsUnknown() {
-		return true
-	}
-	var elements []attr.Value
-	switch x := v.(type) {
-	case types.List:
-		elements = x.Elements()
-	case types.Map:
-		for _, e := range x.Elements() {
-			elements = append(elements, e)
-		}
-	case types.Object:
-		for _, e := range x.Attributes() {
-			elements = append(elements, e)
-		}
-	}
-	return slices.ContainsFunc(elements, containsUnknown)
 }

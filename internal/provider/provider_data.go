@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -13,22 +12,15 @@ import (
 )
 
 // providerData is what Configure hands to the data source and the ephemeral
-// resource: one HTTP client and the provider-level request settings that
-// each token request starts from.
+// resource: the parsed provider configuration, one HTTP client and the
+// token cache.
 type providerData struct {
-	client   *oauth2client.Client
-	defaults oauth2client.Request
+	config *providerConfig
+	client *oauth2client.Client
 	// cache shares tokens among identical oauth2_tokens; nil when the
 	// provider's cache = false.
 	cache *oauth2client.Cache
 	now   func() time.Time
-	// issuerURL, when set, names the server whose metadata supplies the
-	// token endpoint (and, unless set, revocation_url and client_auth).
-	issuerURL     string
-	revocationURL string
-	// unknown names an attribute whose value is not known yet (it depends
-	// on a resource not yet created), or is "" when all are known.
-	unknown string
 
 	// Discovery runs once per provider process: every token of a run shares
 	// the document. A failure is not kept, so a later read tries again.
@@ -37,8 +29,8 @@ type providerData struct {
 }
 
 // endpoints is what a token request needs from the provider: the request
-// settings with the token endpoint and client_auth resolved, and where
-// revocation goes ("" when unknown).
+// every token starts from, with the token endpoint and the client
+// authentication resolved, and where revocation goes ("" when unknown).
 func (d *providerData) endpoints(ctx context.Context) (oauth2client.Request, string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if d == nil {
@@ -47,54 +39,50 @@ func (d *providerData) endpoints(ctx context.Context) (oauth2client.Request, str
 				"provider; please report it.")
 		return oauth2client.Request{}, "", diags
 	}
-	if d.unknown != "" {
+	cfg := d.config
+	if cfg.unknown != "" {
 		diags.AddError("Provider Configuration Not Known Yet",
 			fmt.Sprintf("The provider's %s depends on a value that is known only after apply, so no token can be "+
-				"requested now. Set it from values known at plan time (variables, locals, data sources).", d.unknown))
+				"requested now. Set it from values known at plan time (variables, locals, data sources).", cfg.unknown))
 		return oauth2client.Request{}, "", diags
 	}
-	req := d.defaults
-	if d.issuerURL == "" {
-		return req, d.revocationURL, diags
+	if cfg.issuerURL == "" {
+		req, diags := cfg.baseRequest(cfg.tokenURL, cfg.clientAuth)
+		return req, cfg.revocationURL, diags
 	}
 
 	md, err := d.discover(ctx)
 	if err != nil {
 		// Reported without an attribute path: the token's own block has no
 		// issuer_url; the text names the provider's.
-		var derr *oauth2client.DiscoveryError
-		if errors.As(err, &derr) {
-			diags.AddError(derr.Summary(), derr.Error())
-		} else {
-			diags.AddError("Authorization Server Discovery Failed", err.Error())
-		}
-		return req, "", diags
+		addError(&diags, err)
+		return oauth2client.Request{}, "", diags
 	}
-	req.TokenURL = md.TokenEndpoint
-	revocation := d.revocationURL
+	revocation := cfg.revocationURL
 	if revocation == "" {
 		revocation = md.RevocationEndpoint
 	}
-	if req.ClientAuth == "" {
-		method, reason := oauth2client.PickClientAuth(md.TokenEndpointAuthMethodsSupported,
-			req.ClientSecret != "", req.SigningKey != nil)
+	method := cfg.clientAuth
+	if method == "" {
+		method = oauth2client.PickClientAuth(md.TokenEndpointAuthMethodsSupported, cfg.clientSecret != "", cfg.signingKey != nil)
 		if method == "" {
 			diags.AddError("No Usable Client Authentication Method",
 				fmt.Sprintf("The server at the provider's issuer_url (%s) supports none of the client authentication "+
-					"methods this configuration can serve. %s", d.issuerURL, reason))
-			return req, "", diags
+					"methods this configuration can serve. %s", cfg.issuerURL,
+					noClientAuthReason(md.TokenEndpointAuthMethodsSupported, cfg.clientSecret != "", cfg.signingKey != nil)))
+			return oauth2client.Request{}, "", diags
 		}
-		req.ClientAuth = method
 	}
+	req, diags := cfg.baseRequest(md.TokenEndpoint, method)
 	return req, revocation, diags
 }
 
 // secrets are the provider-level values no log line may show.
 func (d *providerData) secrets() []string {
-	if d == nil {
+	if d == nil || d.config == nil {
 		return nil
 	}
-	return []string{d.defaults.ClientSecret}
+	return []string{d.config.clientSecret}
 }
 
 func (d *providerData) discover(ctx context.Context) (*oauth2client.Metadata, error) {
@@ -103,7 +91,7 @@ func (d *providerData) discover(ctx context.Context) (*oauth2client.Metadata, er
 	if d.metadata != nil {
 		return d.metadata, nil
 	}
-	md, err := d.client.Discover(ctx, d.issuerURL)
+	md, err := d.client.Discover(ctx, d.config.issuerURL)
 	if err != nil {
 		return nil, err
 	}

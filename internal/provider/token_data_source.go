@@ -5,6 +5,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
 )
 
 var (
@@ -45,20 +47,15 @@ func (d *tokenDataSource) Configure(_ context.Context, req datasource.ConfigureR
 
 func (d *tokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	ctx = maskSecrets(ctx)
-	var model tokenModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, tokenReq, _, diags := prepareToken(ctx, d.data, &model)
+	ctx, call, diags := readToken(ctx, d.data, req.Config.Raw)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, diags = fetchToken(ctx, d.data, tokenReq, &model, true)
+	_, token, diags := fetchToken(ctx, d.data, call, oauth2client.ConsumerDataSource, true)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	resp.State.Raw = withResults(req.Config.Raw.Type(), call.in, token)
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
@@ -62,18 +61,13 @@ func (e *tokenEphemeralResource) Configure(_ context.Context, req ephemeral.Conf
 
 func (e *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	ctx = maskSecrets(ctx)
-	var model tokenEphemeralModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, tokenReq, revocation, diags := prepareToken(ctx, e.data, &model.tokenModel)
+	ctx, call, diags := readToken(ctx, e.data, req.Config.Raw)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	revoke := model.RevokeOnClose.ValueBool()
-	if revoke && revocation == "" {
+	revoke := call.in.boolean("revoke_on_close")
+	if revoke && call.revocation == "" {
 		// Checked before the token is requested: a token that cannot be
 		// revoked must not be issued when revocation was asked for.
 		resp.Diagnostics.AddAttributeError(path.Root("revoke_on_close"), "No Revocation Endpoint",
@@ -81,19 +75,19 @@ func (e *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 				"or use issuer_url with a server whose metadata has a revocation_endpoint.")
 		return
 	}
-	ctx, diags = fetchToken(ctx, e.data, tokenReq, &model.tokenModel, !revoke)
+	ctx, token, diags := fetchToken(ctx, e.data, call, oauth2client.ConsumerEphemeral, !revoke)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &model)...)
+	resp.Result.Raw = withResults(req.Config.Raw.Type(), call.in, token)
 
 	if revoke {
 		private, err := json.Marshal(revocationData{
-			Endpoint:     revocation,
-			AccessToken:  model.AccessToken.ValueString(),
-			RefreshToken: model.RefreshToken.ValueString(),
-			Headers:      tokenReq.Headers,
+			Endpoint:     call.revocation,
+			AccessToken:  token.AccessToken,
+			RefreshToken: valueOr(token.RefreshToken),
+			Headers:      call.req.Headers,
 		})
 		if err != nil {
 			resp.Diagnostics.AddError("Revocation Data Not Kept", err.Error())
@@ -138,15 +132,11 @@ func (e *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseR
 		}
 		err := e.data.client.Revoke(ctx, rd.Endpoint, base, t.token, t.hint)
 		tflog.Debug(ctx, "Token revocation", map[string]any{
-			"revocation_url": oauth2client.RedactURL(rd.Endpoint), "token_type_hint": t.hint, "client_auth": base.ClientAuth, "ok": err == nil,
+			"revocation_url": oauth2client.RedactURL(rd.Endpoint), "token_type_hint": t.hint,
+			"client_auth": base.ClientAuthMethod(), "ok": err == nil,
 		})
 		if err != nil {
-			summary := "Token Not Revoked"
-			var rerr *oauth2client.RevocationError
-			if errors.As(err, &rerr) {
-				summary = rerr.Summary()
-			}
-			resp.Diagnostics.AddWarning(summary, err.Error())
+			addWarning(&resp.Diagnostics, err)
 		}
 	}
 }

@@ -1,13 +1,17 @@
 package provider
 
 import (
-	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
 )
@@ -67,74 +71,22 @@ type tokenAttr struct {
 	listValidators   []validator.List
 	mapValidators    []validator.Map
 	objectValidators []validator.Object
+	// result reads a computed attribute's value from the token.
+	result func(*oauth2client.Token) tftypes.Value
 }
 
-var tokenAttributes = map[string]tokenAttr{
-	// Inputs.
-	"password_grant": {
-		kind: kindObject, optional: true,
-		description: "Makes a resource owner password credentials grant (`grant_type=password`, RFC 6749 " +
-			"section 4.3) for the given user. At most one grant block (`password_grant`, `refresh_token_grant`, " +
-			"`jwt_bearer_grant`, `token_exchange_grant`) may be set; with none, the token comes from a client " +
-			"credentials grant.",
-		nested: map[string]tokenAttr{
-			"username": {kind: kindString, required: true, description: "The user's name or e-mail address.",
-				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
-			"password": {kind: kindString, required: true, sensitive: true, description: "The user's password."},
-		},
-		objectValidators: []validator.Object{objectvalidator.ConflictsWith(
-			path.MatchRoot("refresh_token_grant"), path.MatchRoot("jwt_bearer_grant"), path.MatchRoot("token_exchange_grant"))},
-	},
-	"refresh_token_grant": {
-		kind: kindObject, optional: true,
-		description: "Makes a refresh token grant (`grant_type=refresh_token`, RFC 6749 section 6) with a refresh " +
-			"token issued earlier, for example by a `password_grant`. At most one grant block may be set.",
-		nested: map[string]tokenAttr{
-			"refresh_token": {kind: kindString, required: true, sensitive: true, description: "The refresh token.",
-				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
-		},
-		objectValidators: []validator.Object{objectvalidator.ConflictsWith(
-			path.MatchRoot("jwt_bearer_grant"), path.MatchRoot("token_exchange_grant"))},
-	},
-	"jwt_bearer_grant": {
-		kind: kindObject, optional: true,
-		description: "Makes a JWT bearer grant (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`, RFC 7523 " +
-			"section 2.1), for example with a workload identity token. Give either a ready `assertion` or `claims` " +
-			"for an assertion the provider signs with the provider's `private_key`. At most one grant block may be set.",
-		nested: map[string]tokenAttr{
-			"assertion": {kind: kindString, optional: true, sensitive: true, description: "A signed JWT to present.",
-				stringValidators: []validator.String{
-					stringvalidator.LengthAtLeast(1),
-					stringvalidator.ExactlyOneOf(path.MatchRelative().AtParent().AtName("claims")),
-				}},
-			"claims": {kind: kindDynamic, optional: true,
-				description: "Claims of an assertion the provider signs with `private_key`, as an object: " +
-					"`{ sub = \"user\", scope = [\"a\"] }`. `iss` defaults to the client ID, `aud` to the token " +
-					"endpoint; `iat`, `exp` (5 minutes) and `jti` are added when absent."},
-		},
-		objectValidators: []validator.Object{objectvalidator.ConflictsWith(path.MatchRoot("token_exchange_grant"))},
-	},
-	"token_exchange_grant": {
-		kind: kindObject, optional: true,
-		description: "Makes a token exchange grant (`grant_type=urn:ietf:params:oauth:grant-type:token-exchange`, " +
-			"RFC 8693): trades `subject_token` (and, for delegation, `actor_token`) for a new token. The server " +
-			"says what it issued in `issued_token_type`. At most one grant block may be set.",
-		nested: map[string]tokenAttr{
-			"subject_token": {kind: kindString, required: true, sensitive: true,
-				description:      "The token that represents the party on whose behalf the request is made.",
-				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
-			"subject_token_type": {kind: kindString, required: true,
-				description:      "Its type, such as `urn:ietf:params:oauth:token-type:access_token` or `urn:ietf:params:oauth:token-type:jwt`.",
-				stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)}},
-			"actor_token": {kind: kindString, optional: true, sensitive: true,
-				description:      "The token of the acting party, for delegation.",
-				stringValidators: []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("actor_token_type"))}},
-			"actor_token_type": {kind: kindString, optional: true, description: "The type of `actor_token`.",
-				stringValidators: []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("actor_token"))}},
-			"requested_token_type": {kind: kindString, optional: true,
-				description: "The type of token wanted, such as `urn:ietf:params:oauth:token-type:access_token`."},
-		},
-	},
+// tokenAttributes is the one table of oauth2_token's attributes: the grant
+// blocks (token_grants.go), the other inputs and the results, each result
+// with the function that reads it from the token.
+var tokenAttributes = func() map[string]tokenAttr {
+	attrs := grantAttributes()
+	for name, a := range otherTokenAttributes {
+		attrs[name] = a
+	}
+	return attrs
+}()
+
+var otherTokenAttributes = map[string]tokenAttr{
 	"grant_type": {
 		kind: kindString, optional: true,
 		description: "Overrides the `grant_type` sent on the wire, for vendor grants; pass their parameters in " +
@@ -164,28 +116,37 @@ var tokenAttributes = map[string]tokenAttr{
 			"value that outlives the apply when a consumer uses the token at the end of a long apply."},
 
 	// Outputs, named after the RFC 6749 section 5.1 response fields.
-	"access_token": {kind: kindString, computed: true, sensitive: true, description: "The access token."},
+	"access_token": {kind: kindString, computed: true, sensitive: true, description: "The access token.",
+		result: func(t *oauth2client.Token) tftypes.Value { return tfString(&t.AccessToken) }},
 	"token_type": {kind: kindString, computed: true,
-		description: "The token type exactly as the server sent it (`Bearer`, `bearer`, `DPoP`...); null when it sent none."},
+		description: "The token type exactly as the server sent it (`Bearer`, `bearer`, `DPoP`...); null when it sent none.",
+		result:      func(t *oauth2client.Token) tftypes.Value { return tfStringOrNull(t.TokenType) }},
 	"authorization_header": {kind: kindString, computed: true, sensitive: true,
 		description: "A ready `Authorization` header value: `Bearer <access_token>` when the token type is bearer " +
-			"in any letter case or absent, otherwise `<token_type> <access_token>`."},
+			"in any letter case or absent, otherwise `<token_type> <access_token>`.",
+		result: func(t *oauth2client.Token) tftypes.Value { h := t.AuthorizationHeader(); return tfString(&h) }},
 	"expires_in": {kind: kindInt64, computed: true,
 		description: "The token's lifetime in seconds, read from a JSON number or a numeric string; null when the " +
-			"server sent none or a value that is not a non-negative number."},
+			"server sent none or a value that is not a non-negative number.",
+		result: func(t *oauth2client.Token) tftypes.Value { return tfInt64(t.ExpiresIn) }},
 	"expires_at": {kind: kindString, computed: true,
 		description: "When the token expires, as an RFC 3339 UTC timestamp computed from the time the response " +
-			"arrived; null when `expires_in` is null."},
+			"arrived; null when `expires_in` is null.",
+		result: func(t *oauth2client.Token) tftypes.Value { return tfTime(t.ExpiresAt) }},
 	"scope": {kind: kindString, computed: true,
 		description: "The granted scopes, space-delimited (a JSON array is joined with spaces); null when the server " +
-			"did not send `scope`, which RFC 6749 says means the requested scopes were granted."},
+			"did not send `scope`, which RFC 6749 says means the requested scopes were granted.",
+		result: func(t *oauth2client.Token) tftypes.Value { return tfString(t.Scope) }},
 	"refresh_token": {kind: kindString, computed: true, sensitive: true,
-		description: "The refresh token, for a later `refresh_token_grant`; null when none was issued."},
+		description: "The refresh token, for a later `refresh_token_grant`; null when none was issued.",
+		result:      func(t *oauth2client.Token) tftypes.Value { return tfString(t.RefreshToken) }},
 	"id_token": {kind: kindString, computed: true, sensitive: true,
-		description: "The OpenID Connect ID token; null when none was issued."},
+		description: "The OpenID Connect ID token; null when none was issued.",
+		result:      func(t *oauth2client.Token) tftypes.Value { return tfString(t.IDToken) }},
 	"issued_token_type": {kind: kindString, computed: true,
 		description: "The type of the issued token in a token exchange (RFC 8693 section 2.2.1); null when the " +
-			"server did not say."},
+			"server did not say.",
+		result: func(t *oauth2client.Token) tftypes.Value { return tfString(t.IssuedTokenType) }},
 	"revoke_on_close": {kind: kindBool, optional: true, ephemeralOnly: true,
 		description: "Revoke the access token, and the refresh token when one was issued, at the revocation " +
 			"endpoint (RFC 7009) when Terraform closes the ephemeral resource, at the end of the plan or apply " +
@@ -193,7 +154,8 @@ var tokenAttributes = map[string]tokenAttr{
 			"revocation endpoint. A failed revocation is a warning. Defaults to `false`."},
 	"extra": {kind: kindStringMap, computed: true,
 		description: "Every other top-level field of the response, such as `not-before-policy` or `entityURI`. " +
-			"Values that are not strings are JSON-encoded (`1696859419`, `[\"a\",\"b\"]`)."},
+			"Values that are not strings are JSON-encoded (`1696859419`, `[\"a\",\"b\"]`).",
+		result: func(t *oauth2client.Token) tftypes.Value { return tfStringMap(t.Extra) }},
 }
 
 func (a tokenAttr) dataSource() dsschema.Attribute {
@@ -276,57 +238,200 @@ func tokenEphemeralAttributes() map[string]ephschema.Attribute {
 	return out
 }
 
-// tokenModel is the data of both kinds of oauth2_token.
-type tokenModel struct {
-	PasswordGrant      types.Object `tfsdk:"password_grant"`
-	RefreshTokenGrant  types.Object `tfsdk:"refresh_token_grant"`
-	JWTBearerGrant     types.Object `tfsdk:"jwt_bearer_grant"`
-	TokenExchangeGrant types.Object `tfsdk:"token_exchange_grant"`
-	GrantType          types.String `tfsdk:"grant_type"`
-	Scopes             types.List   `tfsdk:"scopes"`
-	Audience           types.String `tfsdk:"audience"`
-	Resource           types.List   `tfsdk:"resource"`
-	ExtraParams        types.Map    `tfsdk:"extra_params"`
-	ParamsIn           types.String `tfsdk:"params_in"`
-	Headers            types.Map    `tfsdk:"headers"`
-	MinValidity        types.String `tfsdk:"min_validity"`
+// values are the attributes of an object as Terraform sent them. oauth2_token
+// reads its configuration and writes its result through them and the table
+// above, not through structs reflected by the framework: the framework's
+// reflection compiles a regular expression per field on every Get and Set,
+// which was most of a data source read's CPU time.
+type values map[string]tftypes.Value
 
-	AccessToken         types.String `tfsdk:"access_token"`
-	TokenType           types.String `tfsdk:"token_type"`
-	AuthorizationHeader types.String `tfsdk:"authorization_header"`
-	ExpiresIn           types.Int64  `tfsdk:"expires_in"`
-	ExpiresAt           types.String `tfsdk:"expires_at"`
-	Scope               types.String `tfsdk:"scope"`
-	RefreshToken        types.String `tfsdk:"refresh_token"`
-	IDToken             types.String `tfsdk:"id_token"`
-	IssuedTokenType     types.String `tfsdk:"issued_token_type"`
-	Extra               types.Map    `tfsdk:"extra"`
+// readValues reads the object raw holds; every attribute must be known.
+func readValues(raw tftypes.Value) (values, error) {
+	if !raw.IsFullyKnown() {
+		return nil, errors.New("a value of the configuration is not known yet")
+	}
+	var v map[string]tftypes.Value
+	if err := raw.As(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
-type passwordGrantModel struct {
-	Username types.String `tfsdk:"username"`
-	Password types.String `tfsdk:"password"`
+// has says whether the attribute is set (not null).
+func (v values) has(name string) bool {
+	x, ok := v[name]
+	return ok && !x.IsNull()
 }
 
-type refreshTokenGrantModel struct {
-	RefreshToken types.String `tfsdk:"refresh_token"`
+func (v values) str(name string) string {
+	var s string
+	if v.has(name) {
+		_ = v[name].As(&s)
+	}
+	return s
 }
 
-type jwtBearerGrantModel struct {
-	Assertion types.String  `tfsdk:"assertion"`
-	Claims    types.Dynamic `tfsdk:"claims"`
+func (v values) boolean(name string) bool {
+	var b bool
+	if v.has(name) {
+		_ = v[name].As(&b)
+	}
+	return b
 }
 
-type tokenExchangeGrantModel struct {
-	SubjectToken       types.String `tfsdk:"subject_token"`
-	SubjectTokenType   types.String `tfsdk:"subject_token_type"`
-	ActorToken         types.String `tfsdk:"actor_token"`
-	ActorTokenType     types.String `tfsdk:"actor_token_type"`
-	RequestedTokenType types.String `tfsdk:"requested_token_type"`
+// list reads a list of strings; ok is false when the attribute is null.
+func (v values) list(name string) (out []string, ok bool) {
+	if !v.has(name) {
+		return nil, false
+	}
+	var elems []tftypes.Value
+	_ = v[name].As(&elems)
+	out = make([]string, 0, len(elems))
+	for _, e := range elems {
+		var s string
+		_ = e.As(&s)
+		out = append(out, s)
+	}
+	return out, true
 }
 
-// tokenEphemeralModel adds the attributes only the ephemeral resource has.
-type tokenEphemeralModel struct {
-	tokenModel
-	RevokeOnClose types.Bool `tfsdk:"revoke_on_close"`
+func (v values) strMap(name string) map[string]string {
+	if !v.has(name) {
+		return nil
+	}
+	var elems map[string]tftypes.Value
+	_ = v[name].As(&elems)
+	out := make(map[string]string, len(elems))
+	for k, e := range elems {
+		var s string
+		_ = e.As(&s)
+		out[k] = s
+	}
+	return out
+}
+
+// object reads a nested object; ok is false when it is null.
+func (v values) object(name string) (values, bool) {
+	if !v.has(name) {
+		return nil, false
+	}
+	var out map[string]tftypes.Value
+	if err := v[name].As(&out); err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// withResults is the object of the given type holding the configuration in
+// with every computed attribute of the table set from t.
+func withResults(typ tftypes.Type, in values, t *oauth2client.Token) tftypes.Value {
+	out := make(map[string]tftypes.Value, len(in))
+	for name, value := range in {
+		if a, ok := tokenAttributes[name]; ok && a.result != nil {
+			value = a.result(t)
+		}
+		out[name] = value
+	}
+	return tftypes.NewValue(typ, out)
+}
+
+func tfString(s *string) tftypes.Value {
+	if s == nil {
+		return tftypes.NewValue(tftypes.String, nil)
+	}
+	return tftypes.NewValue(tftypes.String, *s)
+}
+
+func tfStringOrNull(s string) tftypes.Value {
+	if s == "" {
+		return tftypes.NewValue(tftypes.String, nil)
+	}
+	return tftypes.NewValue(tftypes.String, s)
+}
+
+func tfInt64(n *int64) tftypes.Value {
+	if n == nil {
+		return tftypes.NewValue(tftypes.Number, nil)
+	}
+	return tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(*n))
+}
+
+func tfTime(t *time.Time) tftypes.Value {
+	if t == nil {
+		return tftypes.NewValue(tftypes.String, nil)
+	}
+	return tftypes.NewValue(tftypes.String, t.UTC().Format(time.RFC3339))
+}
+
+func tfStringMap(m map[string]string) tftypes.Value {
+	typ := tftypes.Map{ElementType: tftypes.String}
+	elems := make(map[string]tftypes.Value, len(m))
+	for k, s := range m {
+		elems[k] = tftypes.NewValue(tftypes.String, s)
+	}
+	return tftypes.NewValue(typ, elems)
+}
+
+// tfToGo turns a Terraform value of any type into the Go value its JSON
+// encoding has: objects and maps become map[string]any, lists, sets and
+// tuples []any, whole numbers int64 (JWT times must be integers).
+func tfToGo(v tftypes.Value) (any, error) {
+	if v.IsNull() {
+		return nil, nil
+	}
+	if !v.IsKnown() {
+		return nil, errors.New("a value is not known yet")
+	}
+	typ := v.Type()
+	switch {
+	case typ.Is(tftypes.String):
+		var s string
+		err := v.As(&s)
+		return s, err
+	case typ.Is(tftypes.Bool):
+		var b bool
+		err := v.As(&b)
+		return b, err
+	case typ.Is(tftypes.Number):
+		f := new(big.Float)
+		if err := v.As(&f); err != nil {
+			return nil, err
+		}
+		if f.IsInt() {
+			if i, acc := f.Int64(); acc == big.Exact {
+				return i, nil
+			}
+		}
+		f64, _ := f.Float64()
+		return f64, nil
+	case typ.Is(tftypes.Object{}), typ.Is(tftypes.Map{}):
+		var m map[string]tftypes.Value
+		if err := v.As(&m); err != nil {
+			return nil, err
+		}
+		out := make(map[string]any, len(m))
+		for k, e := range m {
+			g, err := tfToGo(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = g
+		}
+		return out, nil
+	case typ.Is(tftypes.List{}), typ.Is(tftypes.Set{}), typ.Is(tftypes.Tuple{}):
+		var l []tftypes.Value
+		if err := v.As(&l); err != nil {
+			return nil, err
+		}
+		out := make([]any, 0, len(l))
+		for _, e := range l {
+			g, err := tfToGo(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("values of type %s cannot be claims", typ)
 }

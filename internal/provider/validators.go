@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -166,8 +165,8 @@ func (headerNameValidator) ValidateString(_ context.Context, req validator.Strin
 		return
 	}
 	// client_auth is not known here; the Authorization rule is checked
-	// where it is (validateSettings and tokenRequest).
-	if problem := oauth2client.CheckHeader(req.ConfigValue.ValueString(), oauth2client.AuthNone); problem != "" {
+	// where it is (providerConfig.validate and mergeRequest).
+	if problem := checkHeader(req.ConfigValue.ValueString(), oauth2client.AuthNone); problem != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Header Not Allowed", problem)
 	}
 }
@@ -205,5 +204,3 @@ func quoteAll(values []string) []string {
 	}
 	return out
 }
-
-func contains(values []string, v string) bool { return slices.Contains(values, v) }

@@ -1,0 +1,322 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
+)
+
+// This file holds every sentence that tells a user what to do about a
+// failed request, naming the attributes to change. internal/oauth2client
+// says what happened in protocol terms; errorDiagnostic adds the advice.
+
+// errorDiagnostic is the one mapping of an error from internal/oauth2client
+// onto a diagnostic: its summary, its detail (what was attempted, what the
+// server said, what to try, then the original error), and the attribute at
+// fault when there is one.
+func errorDiagnostic(err error) (summary, detail string, at *path.Path) {
+	var e *oauth2client.Error
+	var short *oauth2client.TooShortError
+	switch {
+	case errors.As(err, &e):
+		return e.Summary(), e.Report(hint(e)), nil
+	case errors.As(err, &short):
+		p := path.Root("min_validity")
+		return "Token Lives Shorter Than min_validity", fmt.Sprintf("The server issued a token valid for %s, but "+
+			"min_validity asks for at least %s of validity left whenever a token is handed out. Lower min_validity "+
+			"below %s, or have the server issue longer-lived tokens.", short.Lifetime, short.MinValidity,
+			short.Lifetime), &p
+	}
+	return "Token Request Failed", err.Error(), nil
+}
+
+// addError adds err to diags as an error diagnostic.
+func addError(diags *diag.Diagnostics, err error) {
+	summary, detail, at := errorDiagnostic(err)
+	if at != nil {
+		diags.AddAttributeError(*at, summary, detail)
+		return
+	}
+	diags.AddError(summary, detail)
+}
+
+// addWarning adds err to diags as a warning, for failures that do not fail
+// the run (a revocation: the token expires on its own).
+func addWarning(diags *diag.Diagnostics, err error) {
+	summary, detail, _ := errorDiagnostic(err)
+	diags.AddWarning(summary, detail)
+}
+
+// hint says what to try, from the most specific evidence available.
+func hint(e *oauth2client.Error) string {
+	switch e.Kind {
+	case oauth2client.KindDiscovery:
+		return discoveryHint(e)
+	case oauth2client.KindRevocation:
+		return revocationHint(e)
+	}
+	return tokenHint(e)
+}
+
+func tokenHint(e *oauth2client.Error) string {
+	switch e.Code {
+	case "invalid_client", "unauthorized_client":
+		return fmt.Sprintf("The server did not accept the client. Check client_id and the credential, and that "+
+			"client_auth (now %q, which %s) is the method this client is registered for. If it is, check that "+
+			"the client may use the %s grant.", e.ClientAuth, authSends[e.ClientAuth], e.Grant)
+	case "invalid_grant":
+		switch e.Grant {
+		case oauth2client.GrantPassword:
+			return "The server refused the user's credentials. Check password_grant's username and password, " +
+				"and that the user may sign in through this client."
+		case oauth2client.GrantRefreshToken:
+			return "The server refused the refresh token: it may have expired, been revoked, or been used " +
+				"already by a server that rotates refresh tokens. Get a new one with the grant that issued it."
+		}
+		return "The server refused the grant. Check the grant's inputs and the parameters in extra_params."
+	case "invalid_scope":
+		return "The server refused the requested scopes. Check scopes against the scopes this client may " +
+			"request, and their exact spelling and case."
+	case "unsupported_grant_type":
+		return fmt.Sprintf("The server does not support the %q grant for this client. Enable the grant for "+
+			"the client on the server, or set grant_type to the value the server expects.", e.Grant)
+	case "invalid_request":
+		return "The server found the request malformed or missing a parameter. Check params_in (\"body\" or " +
+			"\"query\") and that extra_params holds every parameter the server requires."
+	case "":
+	default:
+		return ""
+	}
+	switch {
+	case e.Canceled():
+		return "The request was interrupted (cancelled) before it completed."
+	case e.Problem == oauth2client.ProblemNotSent:
+		return "The request was not sent, because it could not be built; the error below says why."
+	case e.Problem == oauth2client.ProblemNoAccessToken:
+		return "The server answered with success but sent no access_token. Check that token_url is the token " +
+			"endpoint, not another endpoint of the server."
+	case e.Problem == oauth2client.ProblemNotAToken:
+		return "The server answered with success but not with a token response (JSON or form-encoded). Check " +
+			"that token_url is the token endpoint, not a login page or a proxy's page."
+	case e.Problem == oauth2client.ProblemTooLarge:
+		return "No token response is that large. Check that token_url is the token endpoint, not another " +
+			"endpoint of the server or a proxy's page."
+	case e.Problem == oauth2client.ProblemUnreadable:
+		return "An answer arrived but could not be read in full: the connection may have been closed while " +
+			"the response was sent. Try again later, or check any proxy between here and the server."
+	case e.Location != "":
+		return "Token requests do not follow redirects, because the client credentials would go with them. " +
+			"Set token_url to the address the server redirects to, if it is the right one."
+	case e.StatusCode == 401 || e.StatusCode == 403:
+		return fmt.Sprintf("The server refused the request without saying why. Check client_id, client_secret "+
+			"and client_auth (now %q).", e.ClientAuth)
+	case e.StatusCode == 404 || e.StatusCode == 405:
+		return "The server has no token endpoint at this address. Check token_url."
+	case e.StatusCode == 429:
+		return "The server is limiting the rate of requests. Try again later, or raise the retry settings " +
+			"(attempts, max_delay) so the provider waits as long as the server asks."
+	case e.StatusCode >= 500:
+		return "The server failed to answer. Try again later, or ask its operators."
+	case e.Problem == oauth2client.ProblemInsecure:
+		return insecureAdvice
+	}
+	return reachabilityHint(e, "token_url")
+}
+
+func revocationHint(e *oauth2client.Error) string {
+	switch e.Code {
+	case "invalid_client", "unauthorized_client":
+		return fmt.Sprintf("The server did not accept the client. Check client_id and the credential, and that "+
+			"client_auth (now %q, which %s) is the method this client is registered for. The token must be "+
+			"revoked by the client it was issued to.", e.ClientAuth, authSends[e.ClientAuth])
+	case "unsupported_token_type":
+		return fmt.Sprintf("The server does not revoke this type of token (token_type_hint %q). Some servers "+
+			"revoke only refresh tokens; an access token then stays valid until it expires.", e.TokenTypeHint)
+	case "invalid_request":
+		return "The server found the revocation request malformed or missing a parameter. Check that the " +
+			"revocation URL is the server's RFC 7009 revocation endpoint."
+	case "":
+	default:
+		return ""
+	}
+	switch {
+	case e.Problem == oauth2client.ProblemNotSent:
+		return ""
+	case e.Canceled():
+		return "The request was interrupted before it completed."
+	case e.Problem == oauth2client.ProblemTooLarge:
+		return "No revocation response is that large. Check that the revocation URL is the server's RFC 7009 " +
+			"revocation endpoint."
+	case e.Location != "":
+		return "Revocation requests do not follow redirects, because the client credentials would go with " +
+			"them. Set the revocation URL to the address the server redirects to, if it is the right one."
+	case e.StatusCode == 503:
+		when := "later"
+		if e.RetryAfter != "" {
+			when = "after the time the server asks for"
+		}
+		return "The server is temporarily unable to revoke tokens (RFC 7009 section 2.2.1); the token is " +
+			"still valid. Try again " + when + ", or let the token expire."
+	case e.StatusCode == 401 || e.StatusCode == 403:
+		return fmt.Sprintf("The server refused the request without saying why. Check client_id, client_secret "+
+			"and client_auth (now %q).", e.ClientAuth)
+	case e.StatusCode == 404 || e.StatusCode == 405:
+		return "The server has no revocation endpoint at this address. Check the revocation URL."
+	case e.StatusCode >= 500:
+		return "The server failed to answer; the token may still be valid. Try again later, or ask its operators."
+	case e.StatusCode >= 200 && e.StatusCode < 300:
+		return "The server answered with success but reported an error; the token may still be valid."
+	case e.Problem == oauth2client.ProblemInsecure:
+		return "Nothing was sent: the revocation URL uses plain http:// to a host that is not loopback. Use an " +
+			"https:// endpoint, or set allow_insecure_http = true in the provider block if the network is trusted."
+	}
+	return reachabilityHint(e, "the revocation URL")
+}
+
+// fallbackAdvice is the way out when the server's metadata cannot be used.
+const fallbackAdvice = "If the server publishes no usable metadata, set token_url (and client_auth) " +
+	"instead of issuer_url."
+
+func discoveryHint(e *oauth2client.Error) string {
+	switch e.Problem {
+	case oauth2client.DiscoveryInvalidIssuer:
+		return "Set issuer_url to the issuer identifier the server publishes: an absolute https:// URL (http:// for a " +
+			"local server) without query or fragment, such as https://auth.example.com/realms/main."
+	case oauth2client.DiscoveryUnreachable:
+		if e.Canceled() {
+			return "The request was interrupted before it completed."
+		}
+		return reachabilityHint(e, "issuer_url")
+	case oauth2client.DiscoveryMalformed:
+		return "The document at " + e.Document + " is not the metadata the OpenID Connect Discovery and RFC 8414 " +
+			"specifications describe. Check issuer_url, and ask the server's operators. " + fallbackAdvice
+	case oauth2client.DiscoveryIssuerMismatch:
+		if e.Found == "" {
+			return "The specifications require the document to name its issuer, so the provider cannot tell it " +
+				"belongs to this server. " + fallbackAdvice
+		}
+		if strings.TrimSuffix(e.Found, "/") == strings.TrimSuffix(e.Issuer, "/") {
+			return fmt.Sprintf("The two differ only by a trailing slash. OpenID Connect Discovery (section 4.3) and "+
+				"RFC 8414 (section 3.3) require the issuer to match exactly, character for character, so set "+
+				"issuer_url to %q, exactly as the server publishes it.", e.Found)
+		}
+		return fmt.Sprintf("The specifications require the issuer in the document to be identical to the one "+
+			"configured, so that one server cannot speak for another. If %q is the issuer you mean, set issuer_url "+
+			"to it; otherwise check issuer_url, and the public URL the server (or a proxy in front of it) is "+
+			"configured with.", e.Found)
+	case oauth2client.DiscoveryNoTokenEndpoint:
+		return "The server publishes no token endpoint (an OpenID Connect server using only the implicit flow " +
+			"may omit it). " + fallbackAdvice
+	case oauth2client.DiscoveryBadTokenEndpoint:
+		return "token_endpoint must be an absolute http(s) URL. Ask the server's operators to fix its " +
+			"metadata. " + fallbackAdvice
+	}
+	// No document: say what the answers have in common.
+	var redirected, refused, failed bool
+	for _, a := range e.Tried {
+		switch {
+		case a.Location != "" || (a.StatusCode >= 300 && a.StatusCode < 400):
+			redirected = true
+		case a.StatusCode == 401 || a.StatusCode == 403:
+			refused = true
+		case a.StatusCode >= 500:
+			failed = true
+		}
+	}
+	switch {
+	case redirected:
+		return "Metadata requests do not follow redirects. Check issuer_url: if the server moved, set issuer_url to the " +
+			"issuer identifier it publishes at its new address. " + fallbackAdvice
+	case refused:
+		return "The server (or a proxy in front of it) refused to serve its metadata without credentials. " +
+			"Check issuer_url. " + fallbackAdvice
+	case failed:
+		return "The server failed to answer. Try again later, or ask its operators. " + fallbackAdvice
+	}
+	return "Check issuer_url: it must be the server's issuer identifier exactly (for Keycloak " +
+		"https://HOST/realms/REALM, for Auth0 https://TENANT.auth0.com/ with its trailing slash). " + fallbackAdvice
+}
+
+// reachabilityHint is the one advice for a request that got no answer:
+// target names what to check (an attribute, or "the revocation URL").
+func reachabilityHint(e *oauth2client.Error, target string) string {
+	if !e.Unreachable() {
+		return ""
+	}
+	if e.Timeout {
+		return fmt.Sprintf("The server did not answer in time. Check that %s is reachable from here, or raise "+
+			"timeout.", target)
+	}
+	return fmt.Sprintf("No response arrived. Check that %s is reachable from here, and any proxy settings "+
+		"(HTTPS_PROXY, NO_PROXY).", target)
+}
+
+const insecureAdvice = "Nothing was sent. Use an https:// endpoint, or set allow_insecure_http = true in the " +
+	"provider block if the network to this host is trusted."
+
+// authSends says, for hints, what each client authentication method puts on
+// the wire.
+var authSends = map[string]string{
+	oauth2client.AuthClientSecretBasic:       "sends client_id and client_secret in an HTTP Basic header",
+	oauth2client.AuthClientSecretPost:        "sends client_id and client_secret in the request body",
+	oauth2client.AuthClientSecretJWT:         "sends a JWT signed with client_secret, which must match the server's copy",
+	oauth2client.AuthPrivateKeyJWT:           "sends a JWT signed with private_key, which the server checks against the client's registered public key (and private_key_id)",
+	oauth2client.AuthTLSClientAuth:           "presents client_certificate_pem, whose subject the server checks",
+	oauth2client.AuthSelfSignedTLSClientAuth: "presents client_certificate_pem, which must be the one registered for the client",
+	oauth2client.AuthNone:                    "sends only client_id",
+}
+
+// insecureURL says why raw is refused as plain http://, or "" when it is not.
+func insecureURL(raw string, allow bool) string {
+	if allow || !oauth2client.InsecureHTTP(raw) {
+		return ""
+	}
+	return fmt.Sprintf("%s uses plain http:// to a host that is not loopback. Client secrets and tokens would "+
+		"cross the network unencrypted; use https:// (RFC 6749 section 3.2 requires TLS), or set "+
+		"allow_insecure_http = true if this network is trusted.", oauth2client.RedactURL(raw))
+}
+
+// checkHeader says what is wrong with sending header name under the given
+// client authentication method, or "" when it may be sent.
+func checkHeader(name, clientAuth string) string {
+	canonical := http.CanonicalHeaderKey(name)
+	if slices.Contains(oauth2client.ForbiddenHeaders(), canonical) {
+		return fmt.Sprintf("%s is set by the provider from the request it sends; remove it.", canonical)
+	}
+	if canonical == "Authorization" && clientAuth == oauth2client.AuthClientSecretBasic {
+		return "Authorization carries the client credentials under client_auth = \"client_secret_basic\"; " +
+			"remove the header, or set client_auth to \"client_secret_post\" or \"none\" to send your own."
+	}
+	return ""
+}
+
+// noClientAuthReason says why discovery found no method for this
+// configuration.
+func noClientAuthReason(supported []string, hasSecret, hasPrivateKey bool) string {
+	var have string
+	switch {
+	case hasSecret && hasPrivateKey:
+		have = "a client secret and a private key"
+	case hasSecret:
+		have = "a client secret"
+	case hasPrivateKey:
+		have = "a private key and no client secret"
+	default:
+		have = "no client secret and no private key"
+	}
+	if len(supported) == 0 {
+		return fmt.Sprintf("The server's metadata lists no token_endpoint_auth_methods_supported, which RFC 8414 "+
+			"reads as client_secret_basic only, and the configuration has %s. Set client_secret, or set "+
+			"client_auth explicitly (\"none\" for a public client).", have)
+	}
+	return fmt.Sprintf("The server accepts client authentication by %s (token_endpoint_auth_methods_supported), "+
+		"none of which fits a configuration with %s. Set client_auth explicitly, or configure the credentials "+
+		"one of those methods needs.", strings.Join(quoteAll(supported), ", "), have)
+}
