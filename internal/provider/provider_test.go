@@ -448,3 +448,39 @@ data "oauth2_token" "test" {}
 		t.Errorf("%d tokens were requested with half-known scopes", n)
 	}
 }
+
+// An ephemeral oauth2_token never shares a token with a data source (which
+// writes its token to the state), in either order, while tokens of one
+// kind still share. Requests are counted per whole test case, since the
+// harness plans and applies several times; the comparison between cases is
+// the point.
+func TestAccProvider_cacheKeepsKindsApart(t *testing.T) {
+	count := func(ephemerals, dataSources int) int {
+		srv := basicServer(t)
+		var blocks strings.Builder
+		for i := range ephemerals {
+			fmt.Fprintf(&blocks, "ephemeral \"oauth2_token\" \"e%d\" {\n  scopes = [\"DataExchange\"]\n}\n", i)
+		}
+		for i := range dataSources {
+			fmt.Fprintf(&blocks, "data \"oauth2_token\" \"d%d\" {\n  scopes = [\"DataExchange\"]\n}\n", i)
+		}
+		ephemeralUnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   ephemeralVersions,
+			ProtoV6ProviderFactories: protoV6ProviderFactoriesWithClock(time.Now),
+			Steps:                    []resource.TestStep{{Config: providerBlock(srv.URL) + blocks.String()}},
+		})
+		return srv.TokenRequests()
+	}
+	onlyEphemeral, onlyData := count(1, 0), count(0, 1)
+	if onlyEphemeral == 0 || onlyData == 0 {
+		t.Fatalf("no token requests: %d for an ephemeral token, %d for a data source", onlyEphemeral, onlyData)
+	}
+	if both := count(1, 1); both != onlyEphemeral+onlyData {
+		t.Errorf("an ephemeral token and an identical data source made %d requests; apart they make %d and %d: "+
+			"want them not to share", both, onlyEphemeral, onlyData)
+	}
+	if many := count(3, 3); many != onlyEphemeral+onlyData {
+		t.Errorf("3 identical ephemeral tokens and 3 identical data sources made %d requests, want %d: each kind "+
+			"shares its own", many, onlyEphemeral+onlyData)
+	}
+}
