@@ -23,10 +23,6 @@ type grantBlock struct {
 	grant func(v values, cfg *providerConfig, at path.Path) (oauth2client.Grant, diag.Diagnostics)
 }
 
-// oneGrantBlock is said in every block's description.
-const oneGrantBlock = " At most one grant block (" + "`password_grant`, `refresh_token_grant`, `jwt_bearer_grant`, " +
-	"`token_exchange_grant`) may be set; with none, the token comes from a client credentials grant."
-
 var grantBlocks = []grantBlock{
 	{
 		name: "password_grant",
@@ -126,6 +122,12 @@ var grantBlocks = []grantBlock{
 // block conflicts with the blocks after it, so a conflict is reported once.
 func grantAttributes() map[string]tokenAttr {
 	out := map[string]tokenAttr{}
+	names := make([]string, len(grantBlocks))
+	for i, b := range grantBlocks {
+		names[i] = b.name
+	}
+	oneGrantBlock := " At most one grant block (" + codeList(names) + ") may be set; with none, the token comes " +
+		"from a client credentials grant."
 	for i, b := range grantBlocks {
 		var later []path.Expression
 		for _, other := range grantBlocks[i+1:] {
