@@ -23,7 +23,7 @@ func TestTokenExchange_ciTokenForAccessToken(t *testing.T) {
 	dex := dextest.Start(t, dextest.Config{UpstreamIssuer: ci.URL})
 	client := dex.Client()
 	claims := ciissuer.GitHubActionsClaims("octo/app", "refs/heads/main", "dex")
-	ciSub := claims["sub"].(string)
+	ciSub := asString(claims["sub"])
 
 	status, body := exchange(t, dex, client, url.Values{
 		"subject_token":      {ci.MustMint(t, claims)},

@@ -191,7 +191,6 @@ func (s *Server) CreateClient(t testing.TB, c Client) Client {
 		"client_secret":              c.Secret,
 		"token_endpoint_auth_method": c.TokenEndpointAuthMethod,
 		"grant_types":                c.GrantTypes,
-		"response_types":             []string{"token"},
 		"scope":                      strings.Join(c.Scopes, " "),
 		"audience":                   nonNil(c.Audience),
 	}

@@ -29,7 +29,7 @@ func TestJWTBearer_ciTokenTradedForAccessToken(t *testing.T) {
 		t.Run(string(alg), func(t *testing.T) {
 			ci := ciissuer.Start(t, ciissuer.Options{Algorithm: alg})
 			claims := ciissuer.GitHubActionsClaims("octo/app", "refs/heads/main", hydra.TokenURL)
-			sub := claims["sub"].(string)
+			sub := asString(claims["sub"])
 			hydra.Trust(t, hydratest.Trust{
 				Issuer:  ci.URL,
 				Subject: sub,
@@ -222,7 +222,7 @@ func TestJWTBearer_anySubject(t *testing.T) {
 		if status != http.StatusOK {
 			t.Fatalf("%s: HTTP %d: %v", sub, status, body)
 		}
-		if in := hydra.Introspect(t, body["access_token"].(string)); !in.Active || in.Subject != sub {
+		if in := hydra.Introspect(t, asString(body["access_token"])); !in.Active || in.Subject != sub {
 			t.Errorf("introspection active=%v sub=%q, want active and %q", in.Active, in.Subject, sub)
 		}
 	}

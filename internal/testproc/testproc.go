@@ -123,11 +123,14 @@ func FreePort(t testing.TB) int {
 	if err != nil {
 		t.Fatalf("testproc: finding a free port: %v", err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("testproc: %T is no TCP address", ln.Addr())
+	}
 	if err := ln.Close(); err != nil {
 		t.Fatalf("testproc: %v", err)
 	}
-	return port
+	return addr.Port
 }
 
 // Spec is a process to run.
@@ -210,7 +213,7 @@ func (p *Process) waitReady(ctx context.Context, u string) error {
 	defer client.CloseIdleConnections()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	last := errors.New("no answer yet")
+	var last error
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
