@@ -129,8 +129,13 @@ func (c *Cache) lookup(key string, minValidity time.Duration, explicit bool) *To
 		return nil
 	}
 	if tok.ExpiresAt == nil {
-		// The server gave no lifetime: the token is good for as long as the
-		// server says it is, which within one run is the best guess there is.
+		// The server gave no lifetime. Under the default min_validity the
+		// token is good for the run, the best guess there is; an explicit
+		// min_validity asks for a lifetime nothing here vouches for, so
+		// the token serves its own request only.
+		if explicit {
+			return nil
+		}
 		return tok
 	}
 	need := minValidity

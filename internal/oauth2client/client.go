@@ -5,12 +5,14 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -64,8 +66,11 @@ type Options struct {
 	// context of the request.
 	OnRetry func(ctx context.Context, r RetryEvent)
 	// AllowInsecureHTTP lets requests go over plain http:// to hosts other
-	// than loopback, which are refused otherwise (see CheckTransport).
+	// than loopback, which are refused otherwise (see InsecureHTTP).
 	AllowInsecureHTTP bool
+	// UserAgent is the User-Agent of every request that does not set one
+	// in its headers.
+	UserAgent string
 
 	// sleep waits between attempts; tests replace it. It must return
 	// ctx's error as soon as ctx is done.
@@ -93,20 +98,28 @@ func New(opts Options) *Client {
 	if opts.TLS != nil {
 		transport.TLSClientConfig = opts.TLS
 	}
-	if opts.ProxyURL != nil {
-		transport.Proxy = http.ProxyURL(opts.ProxyURL)
-	} else {
+	transport.Proxy = func(req *http.Request) (*url.URL, error) {
+		// A loopback target never goes through a proxy: a proxy on another
+		// host would carry a plain http:// request, credentials and all,
+		// across the network.
+		if isLoopback(req.URL.Hostname()) {
+			return nil, nil
+		}
+		if opts.ProxyURL != nil {
+			return opts.ProxyURL, nil
+		}
 		// http.ProxyFromEnvironment reads the environment once per
 		// process; reading it per request lets HTTPS_PROXY and NO_PROXY
 		// set by a pipeline step between runs of the same plugin process
 		// take effect.
-		transport.Proxy = func(req *http.Request) (*url.URL, error) {
-			return httpproxy.FromEnvironment().ProxyFunc()(req.URL)
-		}
+		return httpproxy.FromEnvironment().ProxyFunc()(req.URL)
 	}
 	var base http.RoundTripper = transport
 	if !opts.AllowInsecureHTTP {
 		base = httpsOnly{base: transport}
+	}
+	if opts.UserAgent != "" {
+		base = userAgent{base: base, value: opts.UserAgent}
 	}
 	return &Client{
 		httpClient: &http.Client{
@@ -229,7 +242,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 	}
 	var retrieve *oauth2.RetrieveError
 	if err != nil && (errors.As(err, &retrieve) || isTransportError(err) || last.status == 0) {
-		return nil, outcome, failure.explain(err, last)
+		return nil, outcome, c.finish(failure.explain(err, last))
 	}
 	// A 2xx answer: x/oauth2 either accepted it or refused it for a reason
 	// of its own (a missing access_token, an expires_in it cannot read).
@@ -239,6 +252,24 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 		return nil, outcome, failure.explain(err, last)
 	}
 	return token, outcome, nil
+}
+
+// finish completes e with what the Client knows.
+func (c *Client) finish(e *Error) *Error {
+	if e.Timeout {
+		e.TimeLimit = c.httpClient.Timeout
+	}
+	return e
+}
+
+// isCertificateError says whether err is a failure to verify the server's
+// certificate.
+func isCertificateError(err error) bool {
+	var verr *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verr) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }
 
 // sendToken sends one token request through x/oauth2, which posts the form
@@ -383,6 +414,7 @@ func (e *Error) explain(err error, w *recorder) *Error {
 			}
 		}
 		e.Problem = perr.problem
+		e.Detail = e.redact.String(perr.detail)
 	default:
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
@@ -392,13 +424,20 @@ func (e *Error) explain(err error, w *recorder) *Error {
 		}
 		e.Cause = e.redact.String(err.Error())
 		e.Timeout = isTimeout(err)
+		e.CertificateRejected = isCertificateError(err)
 		if errors.Is(err, ErrInsecureHTTP) {
 			e.Problem = ProblemInsecure
 		}
 		switch {
 		case w.tooLarge:
 			e.Problem = ProblemTooLarge
-			e.Body = e.safeSnippet(w.body)
+			if e.StatusCode >= 200 && e.StatusCode < 300 {
+				// A success answer may hold the access token in its
+				// first characters.
+				e.BodyWithheld = len(w.body)
+			} else {
+				e.Body = e.safeSnippet(w.body)
+			}
 		case e.StatusCode != 0 && !e.Timeout && e.canceled == nil:
 			e.Problem = ProblemUnreadable
 		}
@@ -419,11 +458,24 @@ func isTimeout(err error) bool {
 }
 
 // redactURL drops the password of a URL with userinfo, so a token URL can be
-// shown.
+// shown. A URL that does not parse loses its whole userinfo.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return raw
+		return userinfo.ReplaceAllString(raw, "${1}"+redacted+"@")
 	}
 	return u.Redacted()
+}
+
+// userinfo matches the userinfo of a URL, parsable or not.
+var userinfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@`)
+
+// urlProblem says why a URL does not parse without repeating the URL, which
+// may hold a password: url.Parse's error quotes it whole.
+func urlProblem(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	return err.Error()
 }

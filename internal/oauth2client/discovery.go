@@ -83,7 +83,7 @@ func (a DiscoveryAttempt) outcome() string {
 func CheckIssuerURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Sprintf("It is not a valid URL: %s.", strings.TrimPrefix(err.Error(), "parse "))
+		return fmt.Sprintf("It is not a valid URL: %s.", urlProblem(err))
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return "It must be an absolute URL starting with https:// (or http:// for a local server), " +
@@ -179,6 +179,8 @@ func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, err
 			fail.Problem = DiscoveryUnreachable
 			fail.Cause = err.Error()
 			fail.Timeout = isTimeout(err)
+			fail.CertificateRejected = isCertificateError(err)
+			c.finish(fail)
 			return nil, fail
 		}
 		if md == nil {

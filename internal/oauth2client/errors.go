@@ -36,6 +36,9 @@ const (
 	ProblemNoAccessToken Problem = "no-access-token"
 	// ProblemNotAToken: a 2xx answer that is not a token response.
 	ProblemNotAToken Problem = "not-a-token"
+	// ProblemBadField: a token response whose member (Detail says which)
+	// has a type or value RFC 6749 section 5.1 does not allow.
+	ProblemBadField Problem = "bad-field"
 
 	// DiscoveryInvalidIssuer: the configured issuer is not an issuer
 	// identifier; nothing was fetched.
@@ -114,6 +117,11 @@ type Error struct {
 
 	Cause   string
 	Timeout bool
+	// TimeLimit is the Client's timeout, when Timeout is set.
+	TimeLimit time.Duration
+	// CertificateRejected is set when the server's TLS certificate could
+	// not be verified.
+	CertificateRejected bool
 
 	redact *redactor
 	// canceled is the context's error when cancellation ended the request.
@@ -175,6 +183,7 @@ func (e *Error) Report(hint string) string {
 		line("Grant type", e.Grant)
 		line("Token URL", e.URL)
 		line("Client auth", e.ClientAuth)
+		line("Detail", e.Detail)
 	}
 	if e.StatusCode != 0 {
 		line("HTTP status", statusLine(e.StatusCode, e.Status))

@@ -2,6 +2,8 @@ package oauth2client
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"html"
 	"net/url"
 	"strings"
 	"unicode"
@@ -68,8 +70,33 @@ func newRedactor(secrets []string) *redactor {
 		add(url.QueryEscape(s))
 		add(url.PathEscape(s))
 		add(base64.StdEncoding.EncodeToString([]byte(s)))
+		// A server's error page or JSON body may echo a value escaped.
+		for _, e := range escapings(s) {
+			add(e)
+		}
 	}
 	return &redactor{forms: forms}
+}
+
+// escapings are the forms of s in HTML and JSON text: HTML-escaped with
+// named or numeric entities, and JSON-escaped with or without escaping
+// <, > and & as \u003c..., and with / as \/ (as PHP writes it).
+func escapings(s string) []string {
+	h := html.EscapeString(s)
+	out := []string{h, strings.NewReplacer("&#34;", "&quot;", "&#39;", "&apos;").Replace(h),
+		strings.NewReplacer("&#34;", "&quot;", "&#39;", "&#x27;").Replace(h)}
+	for _, escapeHTML := range []bool{true, false} {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(escapeHTML)
+		if enc.Encode(s) != nil {
+			continue
+		}
+		j := strings.TrimSuffix(strings.TrimSpace(b.String()), "\"")
+		j = strings.TrimPrefix(j, "\"")
+		out = append(out, j, strings.ReplaceAll(j, "/", "\\/"))
+	}
+	return out
 }
 
 // String replaces every occurrence of every form with the marker. Where

@@ -96,7 +96,7 @@ var forbiddenHeaders = []string{"Content-Type", "Content-Length", "Host", "Trans
 func CheckTokenURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Sprintf("It is not a valid URL: %s.", strings.TrimPrefix(err.Error(), "parse "))
+		return fmt.Sprintf("It is not a valid URL: %s.", urlProblem(err))
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return "It must be an absolute URL starting with https:// (or http:// for a local server), " +
@@ -215,36 +215,24 @@ func (r *Request) revocationWire(endpoint, token, hint string, now time.Time) (*
 
 // secrets lists every value of the request that must never be shown, before
 // anything is signed: the grant's, the client authentication's, the Basic
-// credentials they make, and the values of headers that look like
-// credentials. Extra headers often carry API keys or a ready-made Basic
-// credential; other headers (Accept-Encoding: gzip) would only blank out
-// harmless words.
+// credentials they make, every header value (headers carry API keys and
+// ready-made credentials; "Bearer abc" counts with its credential alone
+// too) and every extra parameter's value (vendors pass keys there).
 func (r *Request) secrets() []string {
 	s := append(r.grant().secrets(), r.auth().secrets()...)
 	if b, ok := r.auth().(SecretBasic); ok {
 		s = append(s, basicCredentials(r.ClientID, b.Secret))
 	}
-	for name, v := range r.Headers {
-		if credentialHeader(name) {
-			s = append(s, v)
-			// "Bearer abc", "Basic abc": the credential alone too.
-			if _, cred, ok := strings.Cut(v, " "); ok {
-				s = append(s, strings.TrimSpace(cred))
-			}
+	for _, v := range r.Headers {
+		s = append(s, v)
+		if _, cred, ok := strings.Cut(v, " "); ok {
+			s = append(s, strings.TrimSpace(cred))
 		}
+	}
+	for _, v := range r.ExtraParams {
+		s = append(s, v)
 	}
 	return s
-}
-
-// credentialHeader says whether a header's name suggests a secret value.
-func credentialHeader(name string) bool {
-	n := strings.ToLower(name)
-	for _, word := range []string{"auth", "key", "token", "secret", "password", "cookie", "session", "signature", "credential"} {
-		if strings.Contains(n, word) {
-			return true
-		}
-	}
-	return false
 }
 
 // Secrets are the values of the request no log line may show.

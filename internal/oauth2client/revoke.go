@@ -83,6 +83,7 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 			err = unwrapURLError(err)
 			last.Cause = redact.String(err.Error())
 			last.Timeout = isTimeout(err)
+			last.CertificateRejected = isCertificateError(err)
 			if errors.Is(err, ErrInsecureHTTP) {
 				last.Problem = ProblemInsecure
 			}
@@ -130,10 +131,12 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 	fail.RetryAfter = redact.String(last.RetryAfter)
 	fail.Cause = redact.String(last.Cause)
 	fail.Timeout = last.Timeout
+	fail.CertificateRejected = last.CertificateRejected
 	fail.Problem = last.Problem
+	c.finish(fail)
 	if !lastFinal {
 		// No answer, or one that could not be read.
-		if last.StatusCode != 0 && len(lastBody) > 0 {
+		if last.StatusCode != 0 && len(lastBody) > 0 && (last.StatusCode < 200 || last.StatusCode >= 300) {
 			fail.Body = redact.String(snippet([]byte(redact.String(string(lastBody)))))
 			fail.ContentType = last.ContentType
 		}

@@ -13,11 +13,12 @@ import (
 var ErrInsecureHTTP = errors.New("refused to send credentials over plain http:// to a host that is not " +
 	"loopback (RFC 6749 section 3.2 requires TLS)")
 
-// isLoopback says whether host (without port) is this machine: localhost,
-// a name under .localhost (RFC 6761), or a loopback IP address.
+// isLoopback says whether host (without port) is this machine: localhost or
+// a loopback IP address. A name that merely ends in .localhost is not
+// trusted: resolvers and proxies may send it elsewhere.
 func isLoopback(host string) bool {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(host)
@@ -50,3 +51,17 @@ func (t httpsOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // RedactURL is raw without the password of its userinfo, for logs.
 func RedactURL(raw string) string { return redactURL(raw) }
+
+// userAgent sets the User-Agent of requests that have none.
+type userAgent struct {
+	base  http.RoundTripper
+	value string
+}
+
+func (t userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("User-Agent") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("User-Agent", t.value)
+	}
+	return t.base.RoundTrip(r)
+}

@@ -206,6 +206,16 @@ func parseConfig(c providerModel) (*providerConfig, diag.Diagnostics) {
 			cfg.signingKey = key
 		}
 	}
+	if cfg.clientID == "" && cfg.clientSecret == "" && privateKey == "" && tlsOptions.ClientCertificatePEM == "" &&
+		!hasHeader(cfg.headers, "Authorization") {
+		// Caught here, before anything is sent: a request that names no
+		// client at all is refused by every server, often with an error
+		// that does not say so.
+		diags.AddAttributeError(path.Root("client_id"), "Missing Client Identity",
+			"The provider has no client identity at all: no client_id, client secret, private key or client "+
+				"certificate. Set client_id (or the "+envClientID+" environment variable) to the client registered "+
+				"at the authorization server, with the credential its client authentication method needs.")
+	}
 	if cfg.clientAuth == oauth2client.AuthPrivateKeyJWT && privateKey == "" {
 		diags.AddAttributeError(path.Root("private_key"), "Missing Private Key",
 			"client_auth is \"private_key_jwt\", which signs client assertions with a private key, but none is set. "+
@@ -296,6 +306,16 @@ func (cfg *providerConfig) validate(diags *diag.Diagnostics) {
 	}
 }
 
+// hasHeader says whether headers sets name, in any letter case.
+func hasHeader(headers map[string]string, name string) bool {
+	for k := range headers {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkClientCredentials checks that method has the client ID and secret it
 // needs.
 func checkClientCredentials(diags *diag.Diagnostics, method, clientID, clientSecret string) {
@@ -323,7 +343,7 @@ func checkClientCredentials(diags *diag.Diagnostics, method, clientID, clientSec
 }
 
 // clientOptions are the settings of the provider's HTTP client.
-func (cfg *providerConfig) clientOptions(now func() time.Time, onRetry func(context.Context, oauth2client.RetryEvent)) oauth2client.Options {
+func (cfg *providerConfig) clientOptions(now func() time.Time, userAgent string, onRetry func(context.Context, oauth2client.RetryEvent)) oauth2client.Options {
 	return oauth2client.Options{
 		Timeout:           cfg.timeout,
 		Now:               now,
@@ -331,6 +351,7 @@ func (cfg *providerConfig) clientOptions(now func() time.Time, onRetry func(cont
 		Retry:             cfg.retry,
 		ProxyURL:          cfg.proxyURL,
 		AllowInsecureHTTP: cfg.allowHTTP,
+		UserAgent:         userAgent,
 		OnRetry:           onRetry,
 	}
 }

@@ -66,6 +66,12 @@ func hint(e *oauth2client.Error) string {
 }
 
 func tokenHint(e *oauth2client.Error) string {
+	if (e.Code == "invalid_request" || e.Code == "invalid_client") && namesAuthMethod(e.Description) {
+		return fmt.Sprintf("The server's description speaks of how the client authenticates: set client_auth to "+
+			"the method this client is registered for (now %q, which %s). client_secret_basic sends the "+
+			"credentials in an HTTP Basic header, client_secret_post in the request body.",
+			e.ClientAuth, authSends[e.ClientAuth])
+	}
 	switch e.Code {
 	case "invalid_client", "unauthorized_client":
 		return fmt.Sprintf("The server did not accept the client. Check client_id and the credential, and that "+
@@ -102,6 +108,9 @@ func tokenHint(e *oauth2client.Error) string {
 	case e.Problem == oauth2client.ProblemNoAccessToken:
 		return "The server answered with success but sent no access_token. Check that token_url is the token " +
 			"endpoint, not another endpoint of the server."
+	case e.Problem == oauth2client.ProblemBadField:
+		return "The server's token response breaks RFC 6749 section 5.1 (see Detail), so the token was not used. " +
+			"Check that token_url is the token endpoint, and ask the server's operators to fix the response."
 	case e.Problem == oauth2client.ProblemNotAToken:
 		return "The server answered with success but not with a token response (JSON or form-encoded). Check " +
 			"that token_url is the token endpoint, not a login page or a proxy's page."
@@ -244,15 +253,41 @@ func discoveryHint(e *oauth2client.Error) string {
 		"https://HOST/realms/REALM, for Auth0 https://TENANT.auth0.com/ with its trailing slash). " + fallbackAdvice
 }
 
+// namesAuthMethod says whether a server's error description is about the
+// client authentication method, such as "client_secret must not be sent in
+// the body; use HTTP Basic".
+func namesAuthMethod(description string) bool {
+	d := strings.ToLower(description)
+	for _, w := range []string{"http basic", "basic auth", "authorization header", "client_secret_basic",
+		"client_secret_post", "client_secret must", "client_secret is not", "authentication method",
+		"auth method", "token_endpoint_auth_method", "client authentication"} {
+		if strings.Contains(d, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // reachabilityHint is the one advice for a request that got no answer:
 // target names what to check (an attribute, or "the revocation URL").
 func reachabilityHint(e *oauth2client.Error, target string) string {
 	if !e.Unreachable() {
 		return ""
 	}
+	if e.CertificateRejected {
+		return fmt.Sprintf("The server's TLS certificate could not be verified, so nothing was sent to it. If the "+
+			"server uses a private certificate authority, set ca_certificate_pem in the provider block to its "+
+			"certificate (PEM); check also that %s names the host the certificate was issued for. Only to "+
+			"diagnose, insecure_skip_verify = true skips the check, and lets anyone on the network path read the "+
+			"credentials and tokens.", target)
+	}
 	if e.Timeout {
-		return fmt.Sprintf("The server did not answer in time. Check that %s is reachable from here, or raise "+
-			"timeout.", target)
+		limit := "the provider's timeout"
+		if e.TimeLimit > 0 {
+			limit = fmt.Sprintf("the %s timeout in force", e.TimeLimit)
+		}
+		return fmt.Sprintf("The server did not answer within %s. Check that %s is reachable from here, or raise "+
+			"timeout in the provider block.", limit, target)
 	}
 	return fmt.Sprintf("No response arrived. Check that %s is reachable from here, and any proxy settings "+
 		"(HTTPS_PROXY, NO_PROXY).", target)

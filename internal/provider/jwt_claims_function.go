@@ -222,8 +222,13 @@ func jsonToValue(ctx context.Context, v any) (attr.Value, error) {
 	case json.Number:
 		// 512 bits of mantissa, as Terraform's own numbers use.
 		f, _, err := big.ParseFloat(string(v), 10, 512, big.ToNearestEven)
-		if err != nil {
-			return nil, errors.New("a number is out of range")
+		if err != nil || f.IsInf() {
+			// An overflow becomes infinity, which no plan can hold.
+			n := string(v)
+			if len(n) > 20 {
+				n = n[:20] + "..."
+			}
+			return nil, fmt.Errorf("the number %s is out of range: it overflows every number Terraform can hold", n)
 		}
 		return types.NumberValue(f), nil
 	case []any:

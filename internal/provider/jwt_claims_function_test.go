@@ -325,6 +325,7 @@ func TestAccJWTClaimsFunction_errors(t *testing.T) {
 		"bad base64url":        {fmt.Sprintf("%q", header+".e30!."+sig), `Segment 2 of the token \(the payload\) is not valid base64url`},
 		"payload not object":   {fmt.Sprintf("%q", header+"."+jwtSegment(`["a"]`)+"."+sig), `not a JWT claims set[\s\S]*JSON array, not an object`},
 		"null":                 {`null`, `"token" parameter: argument must not be null`},
+		"number overflow":      {fmt.Sprintf("%q", header+"."+jwtSegment(`{"exp":1e999999999}`)+"."+sig), `out of range: it overflows`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -281,7 +281,7 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	data := &providerData{
 		config: cfg,
-		client: oauth2client.New(cfg.clientOptions(p.now, func(ctx context.Context, r oauth2client.RetryEvent) {
+		client: oauth2client.New(cfg.clientOptions(p.now, userAgent(p.version, req.TerraformVersion), func(ctx context.Context, r oauth2client.RetryEvent) {
 			tflog.Warn(ctx, "Retrying request", map[string]any{
 				"url": r.URL, "failed_attempt": r.Attempt, "reason": r.Reason, "delay_ms": r.Delay.Milliseconds(),
 			})
@@ -314,4 +314,17 @@ func (p *oauth2Provider) EphemeralResources(context.Context) []func() ephemeral.
 
 func (p *oauth2Provider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{NewJWTClaimsFunction}
+}
+
+// userAgent is "terraform-provider-oauth2/<version>" followed by the CLI and
+// its version as the framework reports them.
+func userAgent(version, cliVersion string) string {
+	if version == "" {
+		version = "dev"
+	}
+	ua := "terraform-provider-oauth2/" + version
+	if cliVersion != "" {
+		ua += " Terraform/" + cliVersion
+	}
+	return ua
 }

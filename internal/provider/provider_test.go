@@ -362,13 +362,15 @@ func TestAccProvider_proxyURL(t *testing.T) {
 	unitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories(),
 		Steps: []resource.TestStep{{
-			// Nothing listens on port 1: only the proxy can answer.
+			// .invalid names never resolve (RFC 6761): only the proxy can
+			// answer. Plain http:// through a proxy needs allow_insecure_http.
 			Config: fmt.Sprintf(`
 provider "oauth2" {
-  token_url     = "http://127.0.0.1:1/token"
-  client_id     = "relatics-client"
-  client_secret = %[2]q
-  proxy_url     = %[1]q
+  token_url           = "http://token.invalid/token"
+  client_id           = "relatics-client"
+  client_secret       = %[2]q
+  proxy_url           = %[1]q
+  allow_insecure_http = true
 }
 
 data "oauth2_token" "test" {}
@@ -376,6 +378,41 @@ data "oauth2_token" "test" {}
 			Check: func(*terraform.State) error {
 				if proxied.Load() == 0 {
 					return fmt.Errorf("the token request did not go through proxy_url")
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// A loopback token endpoint is never reached through a proxy: a proxy on
+// another host would carry the plain http:// request, Basic header and all,
+// across the network.
+func TestAccProvider_loopbackBypassesProxy(t *testing.T) {
+	tokens := basicServer(t)
+	var proxied atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1)
+		http.Error(w, "the proxy must not be used", http.StatusBadGateway)
+	}))
+	t.Cleanup(proxy.Close)
+	t.Setenv("HTTP_PROXY", proxy.URL)
+	unitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "oauth2" {
+  token_url     = %[1]q
+  client_id     = "relatics-client"
+  client_secret = %[3]q
+  proxy_url     = %[2]q
+}
+
+data "oauth2_token" "test" {}
+`, strings.Replace(tokens.URL, "127.0.0.1", "localhost", 1), proxy.URL, testSecret),
+			Check: func(*terraform.State) error {
+				if n := proxied.Load(); n != 0 {
+					return fmt.Errorf("%d requests to a loopback token endpoint went through the proxy", n)
 				}
 				return nil
 			},

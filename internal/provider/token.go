@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -157,6 +160,14 @@ func fetchToken(ctx context.Context, data *providerData, call *tokenCall, consum
 	}
 	ctx = maskSecrets(ctx, token.AccessToken, valueOr(token.RefreshToken), valueOr(token.IDToken))
 	tflog.Debug(ctx, "Token request succeeded", fields)
+	if !token.Bearer() {
+		diags.AddAttributeWarning(path.Root("authorization_header"), "Token Type Not Bearer",
+			fmt.Sprintf("The server issued a token of type %q, so authorization_header is null: RFC 6749 section "+
+				"7.1 forbids using a token whose type the client does not understand, and the provider presents "+
+				"bearer tokens only. access_token is set; hand it to a consumer that knows how to present a %q "+
+				"token (a DPoP token, for one, needs a proof signed for every request), or have the server issue "+
+				"bearer tokens.", printable(token.TokenType), printable(token.TokenType)))
+	}
 	return ctx, token, diags
 }
 
@@ -168,3 +179,18 @@ func valueOr(s *string) string {
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// printable is at most 40 printable characters of s, for server text shown
+// in a diagnostic.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() >= 40 {
+			break
+		}
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -95,7 +95,8 @@ var otherTokenAttributes = map[string]tokenAttr{
 			"and `client_credentials` without one.",
 		stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)},
 	},
-	"scopes":   {kind: kindStringList, optional: true, description: descScopes + " Replaces the provider's `scopes`."},
+	"scopes": {kind: kindStringList, optional: true, description: descScopes + " Replaces the provider's `scopes`. " +
+		"This is the argument; `scope` is the result, the scopes the server granted."},
 	"audience": {kind: kindString, optional: true, description: descAudience + " Replaces the provider's `audience`."},
 	"resource": {kind: kindStringList, optional: true, description: descResource + " Replaces the provider's `resource`."},
 	"extra_params": {kind: kindStringMap, optional: true, mapValidators: extraParamsValidators,
@@ -122,9 +123,11 @@ var otherTokenAttributes = map[string]tokenAttr{
 		description: "The token type exactly as the server sent it (`Bearer`, `bearer`, `DPoP`...); null when it sent none.",
 		result:      func(t *oauth2client.Token) tftypes.Value { return tfStringOrNull(t.TokenType) }},
 	"authorization_header": {kind: kindString, computed: true, sensitive: true,
-		description: "A ready `Authorization` header value: `Bearer <access_token>` when the token type is bearer " +
-			"in any letter case or absent, otherwise `<token_type> <access_token>`.",
-		result: func(t *oauth2client.Token) tftypes.Value { h := t.AuthorizationHeader(); return tfString(&h) }},
+		description: "A ready `Authorization` header value, `Bearer <access_token>`, when the token type is bearer " +
+			"in any letter case or absent. For any other type (`DPoP`, `N_A`, `mac`...) it is null and the provider " +
+			"warns, since RFC 6749 section 7.1 forbids using a token whose type the client does not understand; " +
+			"`access_token` is still set, for consumers that know the type.",
+		result: func(t *oauth2client.Token) tftypes.Value { return tfStringOrNull(t.AuthorizationHeader()) }},
 	"expires_in": {kind: kindInt64, computed: true,
 		description: "The token's lifetime in seconds, read from a JSON number or a numeric string; null when the " +
 			"server sent none or a value that is not a non-negative number.",
@@ -135,7 +138,8 @@ var otherTokenAttributes = map[string]tokenAttr{
 		result: func(t *oauth2client.Token) tftypes.Value { return tfTime(t.ExpiresAt) }},
 	"scope": {kind: kindString, computed: true,
 		description: "The granted scopes, space-delimited (a JSON array is joined with spaces); null when the server " +
-			"did not send `scope`, which RFC 6749 says means the requested scopes were granted.",
+			"did not send `scope`, which RFC 6749 says means the requested scopes were granted. This is the result; " +
+			"the scopes to request are the `scopes` argument.",
 		result: func(t *oauth2client.Token) tftypes.Value { return tfString(t.Scope) }},
 	"refresh_token": {kind: kindString, computed: true, sensitive: true,
 		description: "The refresh token, for a later `refresh_token_grant`; null when none was issued.",
@@ -152,9 +156,11 @@ var otherTokenAttributes = map[string]tokenAttr{
 			"endpoint (RFC 7009) when Terraform closes the ephemeral resource, at the end of the plan or apply " +
 			"that opened it. Needs the provider's `revocation_url`, or an `issuer_url` whose metadata names a " +
 			"revocation endpoint. A failed revocation is a warning. Defaults to `false`."},
-	"extra": {kind: kindStringMap, computed: true,
+	"extra": {kind: kindStringMap, computed: true, sensitive: true,
 		description: "Every other top-level field of the response, such as `not-before-policy` or `entityURI`. " +
-			"Values that are not strings are JSON-encoded (`1696859419`, `[\"a\",\"b\"]`).",
+			"Values that are not strings are JSON-encoded (`1696859419`, `[\"a\",\"b\"]`). Sensitive, because " +
+			"vendors put tokens here too (`refreshToken`, `sessionToken`); wrap a field known to be harmless in " +
+			"`nonsensitive()` to show it, such as `nonsensitive(data.oauth2_token.api.extra[\"entityURI\"])`.",
 		result: func(t *oauth2client.Token) tftypes.Value { return tfStringMap(t.Extra) }},
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
 )
@@ -166,14 +167,46 @@ func (headerNameValidator) ValidateString(_ context.Context, req validator.Strin
 	}
 	// client_auth is not known here; the Authorization rule is checked
 	// where it is (providerConfig.validate and mergeRequest).
-	if problem := checkHeader(req.ConfigValue.ValueString(), oauth2client.AuthNone); problem != "" {
+	name := req.ConfigValue.ValueString()
+	if !httpguts.ValidHeaderFieldName(name) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Header Name",
+			fmt.Sprintf("headers has a key, %q, that HTTP does not allow as a header name: a name is one word of "+
+				"letters, digits and !#$%%&'*+-.^_`|~, with no spaces, such as X-Api-Key.", name))
+		return
+	}
+	if problem := checkHeader(name, oauth2client.AuthNone); problem != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Header Not Allowed", problem)
+	}
+}
+
+// headerValueValidator refuses header values HTTP does not allow (line
+// breaks, control characters), without showing the value: headers are
+// sensitive.
+type headerValueValidator struct{}
+
+func (headerValueValidator) Description(context.Context) string {
+	return "must be a value HTTP allows in a header"
+}
+
+func (v headerValueValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (headerValueValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if !httpguts.ValidHeaderFieldValue(req.ConfigValue.ValueString()) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Header Value",
+			fmt.Sprintf("The value of headers at %s holds a character HTTP does not allow in a header, such as a "+
+				"line break (CR or LF) or another control character. Remove it; trimspace() removes a final "+
+				"newline read from a file.", req.Path))
 	}
 }
 
 var (
 	extraParamsValidators = []validator.Map{mapvalidator.KeysAre(reservedParamValidator{})}
-	headersValidators     = []validator.Map{mapvalidator.KeysAre(headerNameValidator{})}
+	headersValidators     = []validator.Map{mapvalidator.KeysAre(headerNameValidator{}), mapvalidator.ValueStringsAre(headerValueValidator{})}
 )
 
 // valuesList renders accepted values for a description: `a`, `b` or `c`.

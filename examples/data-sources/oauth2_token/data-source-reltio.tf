@@ -57,15 +57,18 @@ data "oauth2_token" "reltio" {
 
 # A new access token from the refresh token of the first. Within one run the
 # first token is still fresh; the refresh grant earns its keep when the
-# refresh token comes from elsewhere, such as a secret store.
+# refresh token comes from elsewhere, such as a secret store. Reltio's refresh
+# request takes grant_type and refresh_token in the form body, with the same
+# Basic header and no idp_system.
 data "oauth2_token" "reltio_refreshed" {
   refresh_token_grant = {
     refresh_token = data.oauth2_token.reltio.refresh_token
   }
+  params_in = "body"
 }
 
 output "reltio_entity_uri" {
-  value = data.oauth2_token.reltio.extra["entityURI"]
+  value = nonsensitive(data.oauth2_token.reltio.extra["entityURI"])
 }
 
 # The scope array comes back joined with spaces, and the string expires_in

@@ -136,7 +136,7 @@ resource "terraform_data" "reltio_export" {
 }
 
 output "reltio_entity_uri" {
-  value = data.oauth2_token.reltio.extra["entityURI"]
+  value = nonsensitive(data.oauth2_token.reltio.extra["entityURI"])
 }
 
 output "reltio_scope" {

@@ -41,6 +41,9 @@ output "expires_in" {
   value = data.oauth2_token.api.expires_in
 }
 
+# extra is sensitive now (vendors put tokens there), so an output of all of
+# it must say so; this works with the first release too.
 output "extra" {
-  value = data.oauth2_token.api.extra
+  value     = data.oauth2_token.api.extra
+  sensitive = true
 }
