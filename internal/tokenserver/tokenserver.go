@@ -80,6 +80,10 @@ type Options struct {
 	// RequiredParams must be present with exactly these values, like
 	// servers that require e.g. an identity-provider selector.
 	RequiredParams map[string]string
+	// RequiredParamsFor limits RequiredParams to these grant types, such
+	// as "password" for a selector of the identity provider that checks the
+	// password; empty means every grant.
+	RequiredParamsFor []string
 	// TokenType defaults to "Bearer".
 	TokenType string
 	// ExpiresIn is the token lifetime in seconds: 0 means 3600, negative
@@ -425,8 +429,12 @@ func (s *Server) handle(r *http.Request, body []byte) (map[string]any, *oauthErr
 	if grantType == "" {
 		return nil, invalidRequest("missing parameter grant_type")
 	}
-	for _, k := range slices.Sorted(maps.Keys(s.opts.RequiredParams)) {
-		want := s.opts.RequiredParams[k]
+	required := s.opts.RequiredParams
+	if len(s.opts.RequiredParamsFor) > 0 && !slices.Contains(s.opts.RequiredParamsFor, grantType) {
+		required = nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(required)) {
+		want := required[k]
 		if got := grantParams.Get(k); got != want {
 			if got == "" {
 				return nil, invalidRequest("missing parameter %s", k)

@@ -115,8 +115,8 @@ func tokensText(opts tokenserver.Options, c tokenserver.Client) string {
 		"scope, client_id, exp, iat, jti; %s", jwksPath(opts), aud, life)
 }
 
-// configText is what a provider block must set for the endpoint's
-// dialect, beyond the environment variables.
+// configText is what a configuration must set for the endpoint's dialect,
+// beyond the environment variables.
 func configText(opts tokenserver.Options) string {
 	var parts []string
 	if opts.ParamsIn == tokenserver.ParamsInQuery {
@@ -127,12 +127,13 @@ func configText(opts tokenserver.Options) string {
 		for _, k := range slices.Sorted(maps.Keys(opts.RequiredParams)) {
 			kv = append(kv, fmt.Sprintf("%s = %q", k, opts.RequiredParams[k]))
 		}
-		parts = append(parts, "extra_params = { "+strings.Join(kv, ", ")+" }")
+		where := ""
+		if len(opts.RequiredParamsFor) > 0 {
+			where = " on the " + strings.Join(opts.RequiredParamsFor, " and ") + " grant"
+		}
+		parts = append(parts, "extra_params = { "+strings.Join(kv, ", ")+" }"+where)
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Join(parts, " and ") + " in the provider block"
+	return strings.Join(parts, "; ")
 }
 
 // envText is the shell line that points an empty provider block at c.

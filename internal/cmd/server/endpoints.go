@@ -49,13 +49,14 @@ func endpoints() []endpoint {
 			JWT:           &tokenserver.JWTOptions{Audience: []string{audience}},
 		},
 	}, {
-		dialect: "in Reltio's dialect: grant parameters in the query string, idp_system required",
+		dialect: "in Reltio's dialect: grant parameters in the query string, idp_system on the password grant",
 		opts: tokenserver.Options{
 			Path:              "/query/token",
-			Clients:           []tokenserver.Client{{ID: "query-client", Secret: "query-secret", Auth: tokenserver.AuthBasic}},
+			Clients:           []tokenserver.Client{{ID: "query-client", Secret: "query-secret", Auth: tokenserver.AuthBasic, Scopes: []string{"read", "write"}}},
 			Users:             []tokenserver.User{{Username: "jane", Password: "jane-password"}},
 			ParamsIn:          tokenserver.ParamsInQuery,
 			RequiredParams:    map[string]string{"idp_system": "salesforce"},
+			RequiredParamsFor: []string{"password"},
 			TokenType:         "bearer",
 			ExpiresInAsString: true,
 			ScopeAsArray:      true,

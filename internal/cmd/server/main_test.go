@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -167,8 +168,10 @@ func tokenRequest(t *testing.T, env map[string]string, ep endpoint) *http.Reques
 		grant.Set("username", u.Username)
 		grant.Set("password", u.Password)
 	}
-	for k, v := range ep.opts.RequiredParams {
-		grant.Set(k, v)
+	if len(ep.opts.RequiredParamsFor) == 0 || slices.Contains(ep.opts.RequiredParamsFor, grant.Get("grant_type")) {
+		for k, v := range ep.opts.RequiredParams {
+			grant.Set(k, v)
+		}
 	}
 	body := url.Values{}
 	switch env["OAUTH2_CLIENT_AUTH"] {
