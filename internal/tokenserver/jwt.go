@@ -35,9 +35,14 @@ type JWTOptions struct {
 	// those (audience values first), as servers that support RFC 8693's
 	// audience or RFC 8707's resource do. With neither, aud is left out.
 	Audience []string
-	// JWKSPath is where the JWK Set is served (GET), default "/jwks".
+	// JWKSPath is where the JWK Set is served (GET), default
+	// DefaultJWKSPath.
 	JWKSPath string
 }
+
+// DefaultJWKSPath is where the JWK Set is served without
+// JWTOptions.JWKSPath.
+const DefaultJWKSPath = "/jwks"
 
 // jwtIssuer signs the JWT access tokens of one Server.
 type jwtIssuer struct {
@@ -56,7 +61,7 @@ type accessClaims struct {
 
 func newJWTIssuer(opts JWTOptions) (*jwtIssuer, error) {
 	if opts.JWKSPath == "" {
-		opts.JWKSPath = "/jwks"
+		opts.JWKSPath = DefaultJWKSPath
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

@@ -94,7 +94,7 @@ func jwksPath(opts tokenserver.Options) string {
 	if opts.JWT.JWKSPath != "" {
 		return opts.JWT.JWKSPath
 	}
-	return "/jwks"
+	return tokenserver.DefaultJWKSPath
 }
 
 // origin is the server's URL as the client reached it, which the metadata
