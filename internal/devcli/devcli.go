@@ -1,9 +1,9 @@
 // Package devcli holds the helpers shared by the repository's development
-// programs (internal/cmd/quickstart, internal/cmd/bench and
-// internal/cmd/statefixture): finding the repository root, building the
-// provider, pointing Terraform or OpenTofu at that build through
-// dev_overrides, serving the bundled token server on loopback, and running
-// the CLI in a clean environment.
+// programs (internal/cmd/quickstart, internal/cmd/bench,
+// internal/cmd/statefixture and internal/cmd/server): finding the
+// repository root, building the provider, pointing Terraform or OpenTofu at
+// that build through dev_overrides, serving the bundled token server, and
+// running the CLI in a clean environment.
 //
 // It is never imported by the provider itself.
 package devcli

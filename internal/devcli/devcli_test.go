@@ -207,3 +207,43 @@ func TestStartTokenServer(t *testing.T) {
 		t.Errorf("got %q from the server, want /token", body)
 	}
 }
+
+func TestServe(t *testing.T) {
+	s, err := Serve("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hello")
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.URL != "http://"+s.Addr.String() || strings.HasSuffix(s.URL, ":0") {
+		t.Errorf("URL %q for address %s", s.URL, s.Addr)
+	}
+
+	// The address is taken now, so a second server on it fails at once.
+	if _, err := Serve(s.Addr.String(), http.NotFoundHandler()); err == nil {
+		t.Errorf("a second Serve on %s succeeded", s.Addr)
+	}
+
+	resp, err := http.Get(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello" {
+		t.Errorf("got %q, want hello", body)
+	}
+
+	if err := s.Shutdown(); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := <-s.Done(); err != nil {
+		t.Errorf("Done after Shutdown delivered %v, want nil", err)
+	}
+	if _, open := <-s.Done(); open {
+		t.Error("Done not closed after delivering")
+	}
+	if _, err := http.Get(s.URL); err == nil {
+		t.Error("the server still answers after Shutdown")
+	}
+}

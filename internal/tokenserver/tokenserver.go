@@ -7,7 +7,8 @@
 // client bugs through, so this server rejects everything a strict real
 // server would, and its Options let a test mimic a particular server's
 // quirks (parameters in the query string, expires_in as a string, scope as
-// an array, extra response fields, form-encoded responses, ...).
+// an array, extra response fields, form-encoded responses, ...). It can
+// also issue JWT access tokens and publish their key (see JWTOptions).
 //
 // Every request is recorded (see Server.Requests) so tests can assert on
 // exactly what a client sent, including requests that were rejected.
@@ -55,6 +56,10 @@ type Client struct {
 	Auth string
 	// Scopes the client may request; empty means any scope.
 	Scopes []string
+	// JWTAccessTokens makes this client's access tokens JWTs signed with
+	// the server's key (see JWTOptions), instead of random strings. It
+	// needs Options.JWT.
+	JWTAccessTokens bool
 }
 
 // User is a resource owner for the password grant.
@@ -72,9 +77,16 @@ type Options struct {
 	// requires) or ParamsInQuery (as some servers insist on). A grant
 	// parameter found in the other place is rejected with invalid_request.
 	ParamsIn string
+	// BodyGrants are grant types whose parameters go in the body even with
+	// ParamsInQuery, as Reltio's refresh token requests do.
+	BodyGrants []string
 	// RequiredParams must be present with exactly these values, like
 	// servers that require e.g. an identity-provider selector.
 	RequiredParams map[string]string
+	// RequiredParamsFor limits RequiredParams to these grant types, such
+	// as "password" for a selector of the identity provider that checks the
+	// password; empty means every grant.
+	RequiredParamsFor []string
 	// TokenType defaults to "Bearer".
 	TokenType string
 	// ExpiresIn is the token lifetime in seconds: 0 means 3600, negative
@@ -101,6 +113,9 @@ type Options struct {
 	Latency time.Duration
 	// Path is the token endpoint's path, default "/token".
 	Path string
+	// JWT, when set, gives the server a signing key for the clients with
+	// JWTAccessTokens, and serves its public key at JWT.JWKSPath.
+	JWT *JWTOptions
 }
 
 // Request is what the server received, for assertions. Query and Form are
@@ -125,6 +140,7 @@ type Server struct {
 	opts    Options
 	clients map[string]Client
 	users   map[string]string
+	jwt     *jwtIssuer // nil without Options.JWT
 
 	// now is replaceable so tests can expire tokens without sleeping.
 	now func() time.Time
@@ -136,17 +152,22 @@ type Server struct {
 	refresh       map[string]grant     // unused refresh tokens
 }
 
-// grant is what a refresh token stands for.
+// grant is what a token stands for: the client it was issued to, whom it
+// speaks for (the client itself, or the resource owner of a password
+// grant) and the scopes granted.
 type grant struct {
 	clientID string
+	subject  string
 	scopes   []string
 }
 
 const maxBodyBytes = 1 << 20
 
 // New returns a server with the given options. It panics on an invalid
-// option value (an unknown Auth or ParamsIn, a duplicate client ID),
-// because that is a bug in the test or program configuring it.
+// option value (an unknown Auth or ParamsIn, a duplicate client ID, a
+// client with JWTAccessTokens but no Options.JWT, a JWKS path that is the
+// token endpoint's), because that is a bug in the test or program
+// configuring it.
 func New(opts Options) *Server {
 	if opts.Path == "" {
 		opts.Path = "/token"
@@ -180,10 +201,23 @@ func New(opts Options) *Server {
 		if _, dup := s.clients[c.ID]; dup {
 			panic(fmt.Sprintf("tokenserver: duplicate client %q", c.ID))
 		}
+		if c.JWTAccessTokens && opts.JWT == nil {
+			panic(fmt.Sprintf("tokenserver: client %q has JWTAccessTokens, but Options.JWT is not set", c.ID))
+		}
 		s.clients[c.ID] = c
 	}
 	for _, u := range opts.Users {
 		s.users[u.Username] = u.Password
+	}
+	if opts.JWT != nil {
+		j, err := newJWTIssuer(*opts.JWT)
+		if err != nil {
+			panic(fmt.Sprintf("tokenserver: generating the JWT signing key: %v", err))
+		}
+		if j.opts.JWKSPath == opts.Path {
+			panic(fmt.Sprintf("tokenserver: JWKSPath %q is the token endpoint's path", j.opts.JWKSPath))
+		}
+		s.jwt = j
 	}
 	return s
 }
@@ -280,6 +314,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the client has gone; nobody to answer
 	}
 
+	if s.jwt != nil && r.URL.Path == s.jwt.opts.JWKSPath {
+		s.jwt.serveJWKS(w, r)
+		return
+	}
 	if r.URL.Path != s.opts.Path {
 		http.NotFound(w, r)
 		return
@@ -363,7 +401,15 @@ func (s *Server) handle(r *http.Request, body []byte) (map[string]any, *oauthErr
 		return nil, invalidRequest("client_secret must not be sent in the query string")
 	}
 	grantParams, wrongPlace, where := p.body, p.query, "request body"
-	if s.opts.ParamsIn == ParamsInQuery {
+	inQuery := s.opts.ParamsIn == ParamsInQuery
+	if inQuery && len(s.opts.BodyGrants) > 0 {
+		g := p.query.Get("grant_type")
+		if g == "" {
+			g = p.body.Get("grant_type")
+		}
+		inQuery = !slices.Contains(s.opts.BodyGrants, g)
+	}
+	if inQuery {
 		grantParams, wrongPlace, where = p.query, p.body, "query string"
 	}
 	for _, k := range slices.Sorted(maps.Keys(wrongPlace)) {
@@ -394,8 +440,12 @@ func (s *Server) handle(r *http.Request, body []byte) (map[string]any, *oauthErr
 	if grantType == "" {
 		return nil, invalidRequest("missing parameter grant_type")
 	}
-	for _, k := range slices.Sorted(maps.Keys(s.opts.RequiredParams)) {
-		want := s.opts.RequiredParams[k]
+	required := s.opts.RequiredParams
+	if len(s.opts.RequiredParamsFor) > 0 && !slices.Contains(s.opts.RequiredParamsFor, grantType) {
+		required = nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(required)) {
+		want := required[k]
 		if got := grantParams.Get(k); got != want {
 			if got == "" {
 				return nil, invalidRequest("missing parameter %s", k)
@@ -417,6 +467,7 @@ func (s *Server) handle(r *http.Request, body []byte) (map[string]any, *oauthErr
 
 	var (
 		scopes       []string
+		subject      = client.ID
 		issueRefresh bool
 	)
 	switch grantType {
@@ -443,6 +494,7 @@ func (s *Server) handle(r *http.Request, body []byte) (map[string]any, *oauthErr
 		if scopes, oerr = allowedScopes(client, requested); oerr != nil {
 			return nil, oerr
 		}
+		subject = username
 		issueRefresh = s.opts.RefreshTokens
 	case "refresh_token":
 		if !s.opts.RefreshTokens {
@@ -462,7 +514,7 @@ func (s *Server) handle(r *http.Request, body []byte) (map[string]any, *oauthErr
 		if !ok || g.clientID != client.ID {
 			return nil, badRequest("invalid_grant", "Invalid refresh token")
 		}
-		scopes = g.scopes
+		scopes, subject = g.scopes, g.subject
 		if requested != nil {
 			// RFC 6749 section 6: the scope may only be narrowed.
 			for _, sc := range requested {
@@ -477,7 +529,9 @@ func (s *Server) handle(r *http.Request, body []byte) (map[string]any, *oauthErr
 		return nil, badRequest("unsupported_grant_type", "grant type %q is not supported", grantType)
 	}
 
-	return s.issue(client, scopes, issueRefresh)
+	// The audience of a JWT access token, when the client names one.
+	audience := slices.Concat(grantParams["audience"], grantParams["resource"])
+	return s.issue(r, grant{clientID: client.ID, subject: subject, scopes: scopes}, audience, issueRefresh)
 }
 
 // authenticate identifies the client per RFC 6749 section 2.3, allowing
@@ -617,30 +671,40 @@ func allowedScopes(c Client, requested []string) ([]string, *oauthError) {
 	return requested, nil
 }
 
-// issue creates and remembers the tokens and builds the response fields.
-func (s *Server) issue(c Client, scopes []string, withRefresh bool) (map[string]any, *oauthError) {
+// issue creates and remembers the tokens for g and builds the response
+// fields. audience is what the request asked for, used by JWT access tokens.
+func (s *Server) issue(r *http.Request, g grant, audience []string, withRefresh bool) (map[string]any, *oauthError) {
 	access, err := randomToken()
 	if err != nil {
 		return nil, &oauthError{status: http.StatusInternalServerError, code: "server_error", description: "cannot generate token"}
+	}
+	now := s.now()
+	var expiry time.Time
+	if s.opts.ExpiresIn > 0 {
+		expiry = now.Add(time.Duration(s.opts.ExpiresIn) * time.Second)
+	}
+	if s.clients[g.clientID].JWTAccessTokens {
+		// The random token becomes the JWT's jti.
+		if access, err = s.jwt.sign(r, g, audience, access, now, expiry); err != nil {
+			return nil, &oauthError{status: http.StatusInternalServerError, code: "server_error", description: "cannot sign token"}
+		}
 	}
 	resp := map[string]any{
 		"access_token": access,
 		"token_type":   s.opts.TokenType,
 	}
-	var expiry time.Time
 	if s.opts.ExpiresIn > 0 {
-		expiry = s.now().Add(time.Duration(s.opts.ExpiresIn) * time.Second)
 		if s.opts.ExpiresInAsString {
 			resp["expires_in"] = strconv.Itoa(s.opts.ExpiresIn)
 		} else {
 			resp["expires_in"] = s.opts.ExpiresIn
 		}
 	}
-	if len(scopes) > 0 && !s.opts.OmitScope {
+	if len(g.scopes) > 0 && !s.opts.OmitScope {
 		if s.opts.ScopeAsArray {
-			resp["scope"] = slices.Clone(scopes)
+			resp["scope"] = slices.Clone(g.scopes)
 		} else {
-			resp["scope"] = strings.Join(scopes, " ")
+			resp["scope"] = strings.Join(g.scopes, " ")
 		}
 	}
 	var refresh string
@@ -656,7 +720,8 @@ func (s *Server) issue(c Client, scopes []string, withRefresh bool) (map[string]
 	defer s.mu.Unlock()
 	s.access[access] = expiry
 	if withRefresh {
-		s.refresh[refresh] = grant{clientID: c.ID, scopes: slices.Clone(scopes)}
+		g.scopes = slices.Clone(g.scopes) // the caller's slice may be the client's
+		s.refresh[refresh] = g
 	}
 	s.tokenRequests++
 	return resp, nil

@@ -5,7 +5,8 @@
 terraform {
   required_providers {
     oauth2 = {
-      source = "tfoauth2/oauth2"
+      source  = "tfoauth2/oauth2"
+      version = "~> 0.1"
     }
   }
 }
@@ -20,9 +21,16 @@ variable "ci_id_token" {
   sensitive   = true
 }
 
+# The assertion is the grant, not the client's credential: the client is
+# authenticated by client_auth, as in any other grant. Here it is a public
+# client that sends only its client_id, which RFC 7523 section 2.1 allows.
+# For a server that also wants the client to prove itself, set
+# client_secret (client_secret_basic), or client_auth = "private_key_jwt" to
+# sign a client assertion with the same private_key.
 provider "oauth2" {
-  token_url = "https://auth.example.com/oauth2/token"
-  client_id = "release-bot"
+  token_url   = "https://auth.example.com/oauth2/token"
+  client_id   = "release-bot"
+  client_auth = "none"
   # Signs the assertions built from claims below; from OAUTH2_PRIVATE_KEY.
   private_key_id = "release-bot-1"
 }

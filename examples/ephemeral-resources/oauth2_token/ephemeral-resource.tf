@@ -4,7 +4,8 @@ terraform {
 
   required_providers {
     oauth2 = {
-      source = "tfoauth2/oauth2"
+      source  = "tfoauth2/oauth2"
+      version = "~> 0.1"
     }
   }
 }
@@ -12,9 +13,11 @@ terraform {
 # Reads OAUTH2_TOKEN_URL, OAUTH2_CLIENT_ID and OAUTH2_CLIENT_SECRET.
 provider "oauth2" {}
 
-# Never written to the plan or the state. Terraform requests the token when
-# something refers to it: a provider block, a provisioner, a write-only
-# argument or an ephemeral local or output.
+# Never written to the plan or the state. Terraform opens it, and the
+# provider requests a token, in the plan and again in the apply, whether or
+# not anything refers to it. Refer to it where ephemeral values are allowed:
+# a provider block, a provisioner, a write-only argument or an ephemeral
+# local or output.
 ephemeral "oauth2_token" "api" {
   scopes = ["api.read"]
 }

@@ -3,7 +3,8 @@ terraform {
 
   required_providers {
     oauth2 = {
-      source = "tfoauth2/oauth2"
+      source  = "tfoauth2/oauth2"
+      version = "~> 0.1"
     }
   }
 }

@@ -3,10 +3,12 @@ terraform {
 
   required_providers {
     oauth2 = {
-      source = "tfoauth2/oauth2"
+      source  = "tfoauth2/oauth2"
+      version = "~> 0.1"
     }
     http = {
-      source = "hashicorp/http"
+      source  = "hashicorp/http"
+      version = "~> 3.6"
     }
   }
 }

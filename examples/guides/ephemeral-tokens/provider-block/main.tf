@@ -4,10 +4,12 @@ terraform {
 
   required_providers {
     oauth2 = {
-      source = "tfoauth2/oauth2"
+      source  = "tfoauth2/oauth2"
+      version = "~> 0.1"
     }
     kubernetes = {
-      source = "hashicorp/kubernetes"
+      source  = "hashicorp/kubernetes"
+      version = "~> 3.2"
     }
   }
 }
