@@ -55,7 +55,7 @@ func newCacheTest(lifetime int64) (*Cache, *issuer, *fakeClock) {
 	return NewCache(clock.Now), &issuer{clock: clock, lifetime: lifetime}, clock
 }
 
-var cacheReq = Request{TokenURL: "https://a.example/token", ClientID: "id", ClientSecret: "secret", Scopes: []string{"a"}}
+var cacheReq = Request{TokenURL: "https://a.example/token", ClientID: "id", ClientAuth: SecretBasic{Secret: "secret"}, Scopes: []string{"a"}}
 
 func TestCache_concurrentIdenticalRequestsMakeOne(t *testing.T) {
 	cache, iss, _ := newCacheTest(300)
@@ -65,7 +65,7 @@ func TestCache_concurrentIdenticalRequestsMakeOne(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, _, _, err := cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, iss.fetch)
+			tok, _, _, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch)
 			if err != nil {
 				t.Error(err)
 				return
@@ -91,9 +91,9 @@ func TestCache_differentRequestsDoNotShare(t *testing.T) {
 	other := cacheReq
 	other.Scopes = []string{"b"}
 	otherSecret := cacheReq
-	otherSecret.ClientSecret = "another"
+	otherSecret.ClientAuth = SecretBasic{Secret: "another"}
 	for _, r := range []Request{cacheReq, other, otherSecret, cacheReq} {
-		if _, _, _, err := cache.Get(t.Context(), r, DefaultMinValidity, false, iss.fetch); err != nil {
+		if _, _, _, err := cache.Get(t.Context(), ConsumerDataSource, r, DefaultMinValidity, false, iss.fetch); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -105,7 +105,7 @@ func TestCache_differentRequestsDoNotShare(t *testing.T) {
 func TestCache_minValidity(t *testing.T) {
 	cache, iss, clock := newCacheTest(300)
 	get := func(minValidity time.Duration, explicit bool) (string, string, error) {
-		tok, _, source, err := cache.Get(t.Context(), cacheReq, minValidity, explicit, iss.fetch)
+		tok, _, source, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, minValidity, explicit, iss.fetch)
 		if err != nil {
 			return "", "", err
 		}
@@ -135,16 +135,16 @@ func TestCache_minValidity(t *testing.T) {
 
 func TestCache_shortLivedTokensUnderTheDefault(t *testing.T) {
 	cache, iss, clock := newCacheTest(30)
-	first, _, _, err := cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, iss.fetch)
+	first, _, _, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(10 * time.Second) // 20s left of 30: more than half
-	if tok, _, _, _ := cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, iss.fetch); tok != first {
+	if tok, _, _, _ := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch); tok != first {
 		t.Error("a 30s token was not shared for half its lifetime")
 	}
 	clock.Advance(6 * time.Second) // 14s left
-	if tok, _, _, _ := cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, iss.fetch); tok == first {
+	if tok, _, _, _ := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch); tok == first {
 		t.Error("a 30s token was shared past half its lifetime")
 	}
 }
@@ -152,7 +152,7 @@ func TestCache_shortLivedTokensUnderTheDefault(t *testing.T) {
 func TestCache_noLifetimeIsReused(t *testing.T) {
 	cache, iss, clock := newCacheTest(-1)
 	for range 3 {
-		if _, _, _, err := cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, iss.fetch); err != nil {
+		if _, _, _, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Hour)
@@ -165,10 +165,10 @@ func TestCache_noLifetimeIsReused(t *testing.T) {
 func TestCache_errorsAreNotKept(t *testing.T) {
 	cache, iss, _ := newCacheTest(300)
 	iss.failNext.Store(true)
-	if _, outcome, _, err := cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, iss.fetch); err == nil || outcome.Status != 503 {
+	if _, outcome, _, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch); err == nil || outcome.Status != 503 {
 		t.Fatalf("err %v, outcome %+v", err, outcome)
 	}
-	if _, _, _, err := cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, iss.fetch); err != nil {
+	if _, _, _, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch); err != nil {
 		t.Fatal(err)
 	}
 	if n := iss.calls.Load(); n != 2 {
@@ -181,7 +181,7 @@ func TestCache_waiterHonoursItsContext(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{})
 	go func() {
-		_, _, _, _ = cache.Get(context.Background(), cacheReq, DefaultMinValidity, false,
+		_, _, _, _ = cache.Get(context.Background(), ConsumerDataSource, cacheReq, DefaultMinValidity, false,
 			func(context.Context) (*Token, Outcome, error) {
 				close(started)
 				<-release
@@ -191,22 +191,111 @@ func TestCache_waiterHonoursItsContext(t *testing.T) {
 	<-started
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, _, _, err := cache.Get(ctx, cacheReq, DefaultMinValidity, false, nil); !errors.Is(err, context.Canceled) {
+	if _, _, _, err := cache.Get(ctx, ConsumerDataSource, cacheReq, DefaultMinValidity, false, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 	close(release)
 }
 
 func TestCacheKey_holdsNoSecret(t *testing.T) {
-	r := cacheReq
-	r.Password, r.RefreshToken = "pw-value-123", "rt-value-456"
-	key := CacheKey(r)
-	for _, s := range []string{r.ClientSecret, r.Password, r.RefreshToken} {
-		if strings.Contains(key, s) {
-			t.Errorf("key contains %q", s)
+	for _, g := range []Grant{Password{Username: "u", Password: "pw-value-123"}, RefreshToken{RefreshToken: "rt-value-456"}} {
+		r := cacheReq
+		r.Grant = g
+		key := CacheKey(ConsumerDataSource, r)
+		for _, s := range append(g.secrets(), "secret") {
+			if strings.Contains(key, s) {
+				t.Errorf("key contains %q", s)
+			}
+		}
+		if len(key) != 64 {
+			t.Errorf("key %q is not a SHA-256 digest", key)
 		}
 	}
-	if len(key) != 64 {
-		t.Errorf("key %q is not a SHA-256 digest", key)
+}
+
+// A data source writes its token to the state; an ephemeral resource's
+// token must never be one that is there, nor the other way round.
+func TestCache_consumersNeverShare(t *testing.T) {
+	get := func(cache *Cache, iss *issuer, consumer string) string {
+		t.Helper()
+		tok, _, _, err := cache.Get(t.Context(), consumer, cacheReq, DefaultMinValidity, false, iss.fetch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.AccessToken
 	}
+	for name, order := range map[string][2]string{
+		"ephemeral first":   {ConsumerEphemeral, ConsumerDataSource},
+		"data source first": {ConsumerDataSource, ConsumerEphemeral},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cache, iss, _ := newCacheTest(300)
+			first := get(cache, iss, order[0])
+			second := get(cache, iss, order[1])
+			if first == second || iss.calls.Load() != 2 {
+				t.Fatalf("%s got %q and %s got %q after %d requests: want two tokens from two requests",
+					order[0], first, order[1], second, iss.calls.Load())
+			}
+			// Consumers of one kind share.
+			if again := get(cache, iss, order[0]); again != first {
+				t.Errorf("a second %s got %q, want the first's %q", order[0], again, first)
+			}
+			if again := get(cache, iss, order[1]); again != second {
+				t.Errorf("a second %s got %q, want the first's %q", order[1], again, second)
+			}
+			if n := iss.calls.Load(); n != 2 {
+				t.Errorf("%d requests for two consumers of each kind, want 2", n)
+			}
+		})
+	}
+
+	t.Run("no joining a request in flight", func(t *testing.T) {
+		cache, iss, _ := newCacheTest(300)
+		started, release := make(chan struct{}), make(chan struct{})
+		defer close(release)
+		type got struct {
+			token, source string
+			err           error
+		}
+		ephemeral := make(chan got, 1)
+		go func() {
+			tok, _, source, err := cache.Get(context.Background(), ConsumerEphemeral, cacheReq, DefaultMinValidity, false,
+				func(ctx context.Context) (*Token, Outcome, error) {
+					close(started)
+					<-release
+					return iss.fetch(ctx)
+				})
+			if err != nil {
+				ephemeral <- got{err: err}
+				return
+			}
+			ephemeral <- got{tok.AccessToken, source, nil}
+		}()
+		<-started
+		// The ephemeral resource's request stays in flight until release: a
+		// data source that joined it would not come back before.
+		dataSource := make(chan got, 1)
+		go func() {
+			tok, _, source, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch)
+			if err != nil {
+				dataSource <- got{err: err}
+				return
+			}
+			dataSource <- got{tok.AccessToken, source, nil}
+		}()
+		var ds got
+		select {
+		case ds = <-dataSource:
+		case <-time.After(time.Minute): // A deadlock guard, not a timing.
+			t.Fatal("the data source waited for the ephemeral resource's request")
+		}
+		release <- struct{}{}
+		eph := <-ephemeral
+		if ds.err != nil || eph.err != nil {
+			t.Fatalf("errors %v, %v", ds.err, eph.err)
+		}
+		if ds.token == eph.token || ds.source != SourceRequest || eph.source != SourceRequest {
+			t.Errorf("the data source got %q from %s, the ephemeral resource %q from %s", ds.token, ds.source, eph.token, eph.source)
+		}
+	})
 }

@@ -183,7 +183,7 @@ func checkToken(t *testing.T, tok *Token, members map[string]json.RawMessage, is
 
 func checkParseError(t *testing.T, perr *parseError, members map[string]json.RawMessage, isJSON bool) {
 	t.Helper()
-	if perr.problem == problemNotAToken {
+	if perr.problem == ProblemNotAToken {
 		checkSnippet(t, perr.snippet)
 		return
 	}
@@ -196,7 +196,11 @@ func checkParseError(t *testing.T, perr *parseError, members map[string]json.Raw
 		}
 		return
 	}
-	if perr.problem != problemNoAccessToken {
+	if perr.problem == ProblemBadField {
+		checkBadField(t, perr, members)
+		return
+	}
+	if perr.problem != ProblemNoAccessToken {
 		t.Fatalf("problem %q from a response with members", perr.problem)
 	}
 	if perr.code != "" || perr.description != "" || perr.uri != "" {
@@ -224,6 +228,31 @@ func checkParseError(t *testing.T, perr *parseError, members map[string]json.Raw
 		}
 		if s != "" && strings.Contains(text, s) && !strings.Contains(names, s) {
 			t.Errorf("the value of %s (%q) is in the error text %q", name, s, text)
+		}
+	}
+}
+
+// checkBadField checks a refused member: it is named, and the detail says
+// what is wrong without repeating a string value (a token, as likely as
+// not). A value can appear only where it is part of a member's name.
+func checkBadField(t *testing.T, perr *parseError, members map[string]json.RawMessage) {
+	t.Helper()
+	if _, named := members[perr.field]; (perr.field == "" && !named) || perr.detail == "" || perr.fields != nil || perr.code != "" {
+		t.Errorf("bad field %q, detail %q, fields %q, code %q", perr.field, perr.detail, perr.fields, perr.code)
+	}
+	var names []string
+	for name := range members {
+		names = append(names, name)
+	}
+	all := strings.Join(names, "\n")
+	for name, raw := range members {
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			continue
+		}
+		// Long and without spaces, it cannot be one of the detail's words.
+		if len(v) >= 12 && !strings.ContainsAny(v, " \t\n") && strings.Contains(perr.detail, v) && !strings.Contains(all, v) {
+			t.Errorf("the value of %s (%q) is in the detail %q", name, v, perr.detail)
 		}
 	}
 }
@@ -298,8 +327,8 @@ func FuzzErrorText(f *testing.F) {
 				}
 			}
 			// Error() as a whole. A form can appear there without leaking:
-			// when it is part of the text around the values (a label, a
-			// hint, the redaction marker) or straddles a value's edge, which
+			// when it is part of the text around the values (a label, the
+			// redaction marker) or straddles a value's edge, which
 			// takes a space, a newline or a bracket of the marker.
 			text, around := e.Error(), scaffold(e)
 			for _, form := range forms {
@@ -324,8 +353,9 @@ func explained(code, description, uri, body, location, clientSecret, password st
 	}
 	failure := func(status int) *Error {
 		e := &Error{
+			Kind:       KindToken,
 			Grant:      grant,
-			TokenURL:   fuzzTokenURL,
+			URL:        fuzzTokenURL,
 			ClientAuth: AuthClientSecretBasic,
 			StatusCode: status,
 			redact:     newRedactor([]string{clientSecret, password, basicCredentials(fuzzClientID, clientSecret)}),
@@ -335,7 +365,7 @@ func explained(code, description, uri, body, location, clientSecret, password st
 		}
 		return e
 	}
-	w := &wireTransport{
+	w := &recorder{
 		status:      status,
 		statusText:  strconv.Itoa(status) + " " + http.StatusText(status),
 		contentType: ct,
@@ -354,20 +384,22 @@ func explained(code, description, uri, body, location, clientSecret, password st
 		out = append(out, failure(status).explain(err, w))
 	}
 	// No response: url.Error repeats the request URL, which explain drops.
-	none := &wireTransport{}
+	none := &recorder{}
 	out = append(out, failure(0).explain(&url.Error{Op: "Post", URL: location, Err: errors.New(description)}, none))
 	return out
 }
 
 // secretForms lists the forms of each secret at least minLen bytes long that
-// the redactor knows: as sent, form-encoded, path-escaped and base64.
+// the redactor knows: as sent, form-encoded, path-escaped, base64, and
+// escaped for HTML and JSON text.
 func secretForms(secrets []string, minLen int) []string {
 	var forms []string
 	for _, s := range secrets {
 		if s == "" || len(s) < minLen {
 			continue
 		}
-		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), base64.StdEncoding.EncodeToString([]byte(s))} {
+		all := append([]string{s, url.QueryEscape(s), url.PathEscape(s), base64.StdEncoding.EncodeToString([]byte(s))}, escapings(s)...)
+		for _, form := range all {
 			if len(form) >= minSecretLen && !slices.Contains(forms, form) {
 				forms = append(forms, form)
 			}
@@ -417,12 +449,9 @@ func unredactedPieces(s string, forms []string) []string {
 	return out
 }
 
-// hintCodes are the error codes Error's hints name.
-var hintCodes = []string{"invalid_client", "unauthorized_client", "invalid_grant", "invalid_scope", "unsupported_grant_type", "invalid_request"}
-
 // scaffold renders e with every value that came from the server replaced by
-// a placeholder (empty stays empty): the labels, hints and request details
-// around the server's text.
+// a placeholder (empty stays empty): the labels and request details around
+// the server's text.
 func scaffold(e *Error) string {
 	c := *e
 	hole := func(s string) string {
@@ -431,9 +460,7 @@ func scaffold(e *Error) string {
 		}
 		return "\x00"
 	}
-	if !slices.Contains(hintCodes, c.Code) {
-		c.Code = hole(c.Code)
-	}
+	c.Code = hole(c.Code)
 	c.Description, c.URI, c.Body, c.Location, c.Cause = hole(c.Description), hole(c.URI), hole(c.Body), hole(c.Location), hole(c.Cause)
 	if len(c.Fields) > 0 {
 		c.Fields = []string{"\x00"}
@@ -491,4 +518,15 @@ var errorTextSeeds = []struct {
 	{"", "", "", "<!DOCTYPE html><title>Sign in</title>" + strings.Repeat("x", 400), "", "xxx", "", 13},
 	// A secret repeated and overlapping itself and another.
 	{"", "xabcabc", "", "abcabcab", "", "abc", "cabca", 0},
+	// A secret echoed escaped, in an HTML page and in JSON text.
+	{
+		"invalid_client", `bad secret s3<cr>&t"/'x`, "",
+		`<html><p>bad secret s3&lt;cr&gt;&amp;t&#34;/&#39;x</p><p>s3&lt;cr&gt;&amp;t&quot;/&apos;x</p></html>`, "",
+		`s3<cr>&t"/'x`, "", 3,
+	},
+	{
+		"invalid_request", `secret s3\u003ccr\u003e\u0026t\"\/'x`, "",
+		`{"error":"invalid_request","error_description":"secret s3\u003ccr\u003e\u0026t\"\/'x"}`, "",
+		`s3<cr>&t"/'x`, "", 0,
+	},
 }

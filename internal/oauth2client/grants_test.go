@@ -65,7 +65,7 @@ func TestFetch_privateKeyJWT(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, _, err = newTestClient().Fetch(t.Context(), Request{
-				TokenURL: tokenURL, ClientID: "app", ClientAuth: AuthPrivateKeyJWT, SigningKey: key,
+				TokenURL: tokenURL, ClientID: "app", ClientAuth: PrivateKeyJWT{Key: key},
 				ParamsIn: ParamsInQuery, Scopes: []string{"a"},
 			})
 			if err != nil {
@@ -93,7 +93,7 @@ func TestFetch_privateKeyJWT(t *testing.T) {
 		srv := &capture{}
 		tokenURL := serve(t, srv)
 		if _, _, err := newTestClient().Fetch(t.Context(), Request{
-			TokenURL: tokenURL, ClientID: "app", ClientAuth: AuthPrivateKeyJWT, SigningKey: key,
+			TokenURL: tokenURL, ClientID: "app", ClientAuth: PrivateKeyJWT{Key: key},
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestFetch_clientSecretJWT(t *testing.T) {
 	srv := &capture{}
 	tokenURL := serve(t, srv)
 	if _, _, err := newTestClient().Fetch(t.Context(), Request{
-		TokenURL: tokenURL, ClientID: "app", ClientSecret: secret, ClientAuth: AuthClientSecretJWT,
+		TokenURL: tokenURL, ClientID: "app", ClientAuth: SecretJWT{Secret: secret},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestFetch_clientSecretJWT(t *testing.T) {
 
 	// A secret too short for HS256 fails before anything is sent.
 	_, _, err := newTestClient().Fetch(t.Context(), Request{
-		TokenURL: tokenURL, ClientID: "app", ClientSecret: "short-secret", ClientAuth: AuthClientSecretJWT,
+		TokenURL: tokenURL, ClientID: "app", ClientAuth: SecretJWT{Secret: "short-secret"},
 	})
 	assertErrorText(t, err, []string{"not sent", "32 bytes"}, "short-secret")
 }
@@ -138,8 +138,8 @@ func TestFetch_jwtBearerGrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, _, err := newTestClient().Fetch(t.Context(), Request{
-		TokenURL: tokenURL, ClientID: "app", ClientSecret: hardSecret, SigningKey: key,
-		AssertionClaims: map[string]any{"sub": "user-1"},
+		TokenURL: tokenURL, ClientID: "app", ClientAuth: SecretBasic{Secret: hardSecret},
+		Grant: JWTBearer{Claims: map[string]any{"sub": "user-1"}, Key: key},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestFetch_jwtBearerGrant(t *testing.T) {
 
 	const ready = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."
 	if _, _, err := newTestClient().Fetch(t.Context(), Request{
-		TokenURL: tokenURL, ClientID: "app", ClientSecret: hardSecret, Assertion: ready,
+		TokenURL: tokenURL, ClientID: "app", ClientAuth: SecretBasic{Secret: hardSecret}, Grant: JWTBearer{Assertion: ready},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -163,9 +163,9 @@ func TestFetch_jwtBearerGrant(t *testing.T) {
 	}
 
 	_, _, err = newTestClient().Fetch(t.Context(), Request{
-		TokenURL: tokenURL, ClientID: "app", ClientSecret: hardSecret, AssertionClaims: map[string]any{"sub": "x"},
+		TokenURL: tokenURL, ClientID: "app", ClientAuth: SecretBasic{Secret: hardSecret}, Grant: JWTBearer{Claims: map[string]any{"sub": "x"}},
 	})
-	assertErrorText(t, err, []string{"private_key"})
+	assertErrorText(t, err, []string{"not sent", "need a private key"})
 }
 
 func TestFetch_tokenExchange(t *testing.T) {
@@ -175,10 +175,13 @@ func TestFetch_tokenExchange(t *testing.T) {
 	}}
 	tokenURL := serve(t, srv)
 	tok, _, err := newTestClient().Fetch(t.Context(), Request{
-		TokenURL: tokenURL, ClientID: "app", ClientSecret: hardSecret,
-		SubjectToken: "subject-secret-token", SubjectTokenType: "urn:ietf:params:oauth:token-type:access_token",
-		ActorToken: "actor-secret-token", ActorTokenType: "urn:ietf:params:oauth:token-type:jwt",
-		RequestedTokenType: "urn:ietf:params:oauth:token-type:jwt", Audience: "https://api",
+		TokenURL: tokenURL, ClientID: "app", ClientAuth: SecretBasic{Secret: hardSecret},
+		Grant: TokenExchange{
+			SubjectToken: "subject-secret-token", SubjectTokenType: "urn:ietf:params:oauth:token-type:access_token",
+			ActorToken: "actor-secret-token", ActorTokenType: "urn:ietf:params:oauth:token-type:jwt",
+			RequestedTokenType: "urn:ietf:params:oauth:token-type:jwt",
+		},
+		Audience: "https://api",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +225,7 @@ func TestFetch_tlsClientAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := Request{TokenURL: srv.URL + "/token", ClientID: "app", ClientAuth: AuthTLSClientAuth}
+	req := Request{TokenURL: srv.URL + "/token", ClientID: "app", ClientAuth: TLSClientAuth{}}
 	if _, _, err := New(Options{TLS: withCert, sleep: noSleep}).Fetch(t.Context(), req); err != nil {
 		t.Fatal(err)
 	}

@@ -276,8 +276,8 @@ func TestClientAssertion_needsClientIDAndAudience(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := key.ClientAssertion("", jwtTestTokenURL, jwtTestNow); err == nil || !strings.Contains(err.Error(), "client_id") {
-		t.Fatalf("empty client ID: err = %v, want one naming client_id", err)
+	if _, err := key.ClientAssertion("", jwtTestTokenURL, jwtTestNow); err == nil || !strings.Contains(err.Error(), "no client ID") {
+		t.Fatalf("empty client ID: err = %v, want one naming the client ID", err)
 	}
 	if _, err := key.ClientAssertion(jwtTestClientID, "", jwtTestNow); err == nil || !strings.Contains(err.Error(), "audience") {
 		t.Fatalf("empty audience: err = %v, want one naming the audience", err)
@@ -502,7 +502,7 @@ func TestSecretAssertion_shortSecret(t *testing.T) {
 		t.Fatalf("empty secret: err = %v", err)
 	}
 	_, err = SecretAssertion("", jwtTestSecret, jwtTestTokenURL, jwtTestNow)
-	if err == nil || !strings.Contains(err.Error(), "client_id") || strings.Contains(err.Error(), jwtTestSecret) {
+	if err == nil || !strings.Contains(err.Error(), "no client ID") || strings.Contains(err.Error(), jwtTestSecret) {
 		t.Fatalf("empty client ID: err = %v", err)
 	}
 }

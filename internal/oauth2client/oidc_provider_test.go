@@ -73,8 +73,8 @@ func TestOIDCProvider_clientAuthMethods(t *testing.T) {
 	if md.TokenEndpoint != srv.TokenURL || md.RevocationEndpoint != srv.RevocationURL {
 		t.Fatalf("discovered %s and %s, want %s and %s", md.TokenEndpoint, md.RevocationEndpoint, srv.TokenURL, srv.RevocationURL)
 	}
-	if method, reason := oauth2client.PickClientAuth(md.TokenEndpointAuthMethodsSupported, true, false); method != oauth2client.AuthClientSecretBasic {
-		t.Errorf("picked %q (%s), want client_secret_basic", method, reason)
+	if method := oauth2client.PickClientAuth(md.TokenEndpointAuthMethodsSupported, true, false); method != oauth2client.AuthClientSecretBasic {
+		t.Errorf("picked %q, want client_secret_basic", method)
 	}
 
 	signing := func(pemText, kid string) *oauth2client.SigningKey {
@@ -85,13 +85,11 @@ func TestOIDCProvider_clientAuthMethods(t *testing.T) {
 		return k
 	}
 	for name, req := range map[string]oauth2client.Request{
-		"client_secret_basic": {ClientID: "basic", ClientSecret: longSecret, ClientAuth: oauth2client.AuthClientSecretBasic},
-		"client_secret_post":  {ClientID: "post", ClientSecret: longSecret, ClientAuth: oauth2client.AuthClientSecretPost},
-		"client_secret_jwt":   {ClientID: "secret-jwt", ClientSecret: longSecret, ClientAuth: oauth2client.AuthClientSecretJWT},
-		"private_key_jwt RS256": {ClientID: "rsa-jwt", ClientAuth: oauth2client.AuthPrivateKeyJWT,
-			SigningKey: signing(pkcs8(t, rsaKey), "rsa-1")},
-		"private_key_jwt ES256": {ClientID: "ec-jwt", ClientAuth: oauth2client.AuthPrivateKeyJWT,
-			SigningKey: signing(pkcs8(t, ecKey), "ec-1")},
+		"client_secret_basic":   {ClientID: "basic", ClientAuth: oauth2client.SecretBasic{Secret: longSecret}},
+		"client_secret_post":    {ClientID: "post", ClientAuth: oauth2client.SecretPost{Secret: longSecret}},
+		"client_secret_jwt":     {ClientID: "secret-jwt", ClientAuth: oauth2client.SecretJWT{Secret: longSecret}},
+		"private_key_jwt RS256": {ClientID: "rsa-jwt", ClientAuth: oauth2client.PrivateKeyJWT{Key: signing(pkcs8(t, rsaKey), "rsa-1")}},
+		"private_key_jwt ES256": {ClientID: "ec-jwt", ClientAuth: oauth2client.PrivateKeyJWT{Key: signing(pkcs8(t, ecKey), "ec-1")}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			req.TokenURL = md.TokenEndpoint
@@ -120,7 +118,10 @@ func TestOIDCProvider_clientAuthMethods(t *testing.T) {
 
 	t.Run("refresh_token", func(t *testing.T) {
 		rt := srv.RefreshToken(t, "basic", longSecret)
-		req := oauth2client.Request{TokenURL: md.TokenEndpoint, ClientID: "basic", ClientSecret: longSecret, RefreshToken: rt}
+		req := oauth2client.Request{
+			TokenURL: md.TokenEndpoint, ClientID: "basic", ClientAuth: oauth2client.SecretBasic{Secret: longSecret},
+			Grant: oauth2client.RefreshToken{RefreshToken: rt},
+		}
 		tok, _, err := c.Fetch(t.Context(), req)
 		if err != nil {
 			t.Fatalf("Fetch: %v\n%s", err, srv.Logs())
@@ -147,7 +148,7 @@ func TestOIDCProvider_clientAuthMethods(t *testing.T) {
 
 	t.Run("wrong secret", func(t *testing.T) {
 		_, outcome, err := c.Fetch(t.Context(), oauth2client.Request{
-			TokenURL: md.TokenEndpoint, ClientID: "basic", ClientSecret: "wrong-" + longSecret,
+			TokenURL: md.TokenEndpoint, ClientID: "basic", ClientAuth: oauth2client.SecretBasic{Secret: "wrong-" + longSecret},
 		})
 		if err == nil || outcome.Status != 401 {
 			t.Fatalf("status %d, err %v", outcome.Status, err)

@@ -156,7 +156,7 @@ func (c *Client) withRetry(ctx context.Context, target string, try func() attemp
 			if after, ok := parseRetryAfter(r.retryAfter, c.now()); ok {
 				if after > c.retry.MaxDelay {
 					return retryStats{tries: n, notRetried: fmt.Sprintf(
-						"the server asked to wait %s (Retry-After), longer than the %s max_delay allows",
+						"the server asked to wait %s (Retry-After), longer than the %s maximum delay of the retry policy allows",
 						after, c.retry.MaxDelay)}
 				}
 				delay = after

@@ -20,7 +20,7 @@ func TestFetch_refreshGrantRetriedOnlyWhenUnprocessed(t *testing.T) {
 			calls.Add(1)
 			w.WriteHeader(status)
 		}))
-		_, _, err := newTestClient().Fetch(t.Context(), Request{TokenURL: url, ClientID: "id", ClientSecret: "pw1", RefreshToken: "rt-1"})
+		_, _, err := newTestClient().Fetch(t.Context(), Request{TokenURL: url, ClientID: "id", ClientAuth: SecretBasic{Secret: "pw1"}, Grant: RefreshToken{RefreshToken: "rt-1"}})
 		if err == nil {
 			t.Fatal("want an error")
 		}
@@ -38,7 +38,7 @@ func TestFetch_echoedAssertionIsRedacted(t *testing.T) {
 		_, _ = w.Write([]byte(`{"error":"invalid_client","error_description":"bad assertion ` + r.PostForm.Get("client_assertion") + `"}`))
 	}))
 	_, _, err := newTestClient().Fetch(t.Context(), Request{
-		TokenURL: url, ClientID: "app", ClientSecret: strings.Repeat("s", 40), ClientAuth: AuthClientSecretJWT,
+		TokenURL: url, ClientID: "app", ClientAuth: SecretJWT{Secret: strings.Repeat("s", 40)},
 	})
 	if err == nil || strings.Contains(err.Error(), "eyJ") || !strings.Contains(err.Error(), "bad assertion [REDACTED]") {
 		t.Errorf("error text:\n%v", err)
@@ -47,7 +47,7 @@ func TestFetch_echoedAssertionIsRedacted(t *testing.T) {
 
 func TestFetch_successBodyThatIsNotATokenIsWithheld(t *testing.T) {
 	url := respond(t, 200, "text/plain", "bare-issued-token-value-123")
-	_, _, err := newTestClient().Fetch(t.Context(), Request{TokenURL: url, ClientID: "id", ClientSecret: "pw1"})
+	_, _, err := newTestClient().Fetch(t.Context(), Request{TokenURL: url, ClientID: "id", ClientAuth: SecretBasic{Secret: "pw1"}})
 	if err == nil || strings.Contains(err.Error(), "bare-issued-token") || !strings.Contains(err.Error(), "27 bytes, not shown") {
 		t.Errorf("error text:\n%v", err)
 	}
@@ -56,7 +56,7 @@ func TestFetch_successBodyThatIsNotATokenIsWithheld(t *testing.T) {
 func TestFetch_credentialHeaderValueIsRedacted(t *testing.T) {
 	url := respond(t, 401, "text/html", "<html>key apikey-0123456789 is not valid</html>")
 	_, _, err := newTestClient().Fetch(t.Context(), Request{
-		TokenURL: url, ClientID: "id", ClientAuth: AuthNone, Headers: map[string]string{"Authorization": "Bearer apikey-0123456789"},
+		TokenURL: url, ClientID: "id", ClientAuth: NoClientAuth{}, Headers: map[string]string{"Authorization": "Bearer apikey-0123456789"},
 	})
 	if err == nil || strings.Contains(err.Error(), "apikey-0123456789") {
 		t.Errorf("error text:\n%v", err)
@@ -81,7 +81,7 @@ func TestCache_leaderCancellationDoesNotFailOthers(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		_, _, _, _ = cache.Get(leaderCtx, cacheReq, DefaultMinValidity, false, fetch)
+		_, _, _, _ = cache.Get(leaderCtx, ConsumerDataSource, cacheReq, DefaultMinValidity, false, fetch)
 	}()
 	<-started
 	var follower error
@@ -89,7 +89,7 @@ func TestCache_leaderCancellationDoesNotFailOthers(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		tok, _, _, follower = cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, fetch)
+		tok, _, _, follower = cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, fetch)
 	}()
 	cancelLeader()
 	time.AfterFunc(0, func() { close(release) })
@@ -101,10 +101,10 @@ func TestCache_leaderCancellationDoesNotFailOthers(t *testing.T) {
 
 func TestCache_minValidityIsPerCaller(t *testing.T) {
 	cache, iss, _ := newCacheTest(120)
-	if _, _, _, err := cache.Get(t.Context(), cacheReq, DefaultMinValidity, false, iss.fetch); err != nil {
+	if _, _, _, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, DefaultMinValidity, false, iss.fetch); err != nil {
 		t.Fatal(err)
 	}
-	_, _, _, err := cache.Get(t.Context(), cacheReq, 10*time.Minute, true, iss.fetch)
+	_, _, _, err := cache.Get(t.Context(), ConsumerDataSource, cacheReq, 10*time.Minute, true, iss.fetch)
 	var short *TooShortError
 	if !errors.As(err, &short) {
 		t.Fatalf("a caller asking for 10m got %v, want a TooShortError", err)

@@ -1,6 +1,7 @@
 package oauth2client
 
 import (
+	"crypto/elliptic"
 	"errors"
 	"io"
 	"net/http"
@@ -104,7 +105,7 @@ func answer(status int, contentType, body string, headers ...string) func(http.R
 func TestRevoke_clientSecretBasic(t *testing.T) {
 	rs := newRevocationServer(t, answer(200, "", ""))
 	err := newTestClient().Revoke(t.Context(), rs.URL+"/revoke", Request{
-		ClientID: hardClientID, ClientSecret: hardSecret, Headers: map[string]string{"X-Tenant": "t1"},
+		ClientID: hardClientID, ClientAuth: SecretBasic{Secret: hardSecret}, Headers: map[string]string{"X-Tenant": "t1"},
 	}, revokedToken, HintRefreshToken)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,7 @@ func TestRevoke_clientSecretBasic(t *testing.T) {
 func TestRevoke_clientSecretPost(t *testing.T) {
 	rs := newRevocationServer(t, answer(200, "application/json", "{}"))
 	err := newTestClient().Revoke(t.Context(), rs.URL, Request{
-		ClientID: hardClientID, ClientSecret: hardSecret, ClientAuth: AuthClientSecretPost,
+		ClientID: hardClientID, ClientAuth: SecretPost{Secret: hardSecret},
 	}, revokedToken, HintAccessToken)
 	if err != nil {
 		t.Fatal(err)
@@ -150,9 +151,8 @@ func TestRevoke_clientSecretPost(t *testing.T) {
 
 func TestRevoke_publicClient(t *testing.T) {
 	rs := newRevocationServer(t, answer(200, "", ""))
-	// A secret configured alongside client_auth = none is never sent.
 	err := newTestClient().Revoke(t.Context(), rs.URL, Request{
-		ClientID: "cli", ClientSecret: hardSecret, ClientAuth: AuthNone,
+		ClientID: "cli", ClientAuth: NoClientAuth{},
 		Headers: map[string]string{"Authorization": "ApiKey k-123"},
 	}, revokedToken, "")
 	if err != nil {
@@ -179,20 +179,24 @@ func TestRevoke_successStatuses(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rs := newRevocationServer(t, respond)
-			if err := newTestClient().Revoke(t.Context(), rs.URL, Request{ClientID: "id", ClientSecret: hardSecret}, revokedToken, HintAccessToken); err != nil {
+			if err := newTestClient().Revoke(t.Context(), rs.URL, Request{ClientID: "id", ClientAuth: SecretBasic{Secret: hardSecret}}, revokedToken, HintAccessToken); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
 }
 
-// assertRevocationError checks that err is a *RevocationError whose text
-// has every wanted phrase and none of the secrets, and returns a copy of it.
-func assertRevocationError(t *testing.T, err error, want []string, secrets ...string) RevocationError {
+// assertRevocationError checks that err is an *Error of KindRevocation
+// whose text has every wanted phrase and none of the secrets, and returns a
+// copy of it.
+func assertRevocationError(t *testing.T, err error, want []string, secrets ...string) Error {
 	t.Helper()
-	var e *RevocationError
+	var e *Error
 	if !errors.As(err, &e) {
-		t.Fatalf("error is %T, want *RevocationError: %v", err, err)
+		t.Fatalf("error is %T, want *Error: %v", err, err)
+	}
+	if e.Kind != KindRevocation {
+		t.Errorf("kind %v, want KindRevocation", e.Kind)
 	}
 	text := err.Error()
 	for _, w := range want {
@@ -221,7 +225,7 @@ func TestRevoke_errors(t *testing.T) {
 			[]string{
 				"did not revoke the token", "Revocation URL:", "HTTP status:     400 Bad Request",
 				"Error:           invalid_client", "Description:     bad secret [REDACTED] for token [REDACTED]",
-				"https://docs.example/e", `client_auth (now "client_secret_basic", which sends client_id and client_secret in an HTTP Basic header)`,
+				"https://docs.example/e", "Client auth:     client_secret_basic",
 			},
 		},
 		"401 html page echoing the Basic header": {
@@ -230,15 +234,15 @@ func TestRevoke_errors(t *testing.T) {
 				w.WriteHeader(401)
 				_, _ = io.WriteString(w, "<html><body>Denied: "+got.authorization+" token="+revokedToken+"</body></html>")
 			},
-			[]string{"401 Unauthorized", "Denied: Basic [REDACTED] token=[REDACTED]", "Check client_id, client_secret"},
+			[]string{"401 Unauthorized", "Denied: Basic [REDACTED] token=[REDACTED]"},
 		},
 		"400 unsupported_token_type form-encoded": {
 			answer(400, "application/x-www-form-urlencoded", "error=unsupported_token_type&error_description=only+refresh+tokens"),
-			[]string{"unsupported_token_type", "only refresh tokens", `token_type_hint "access_token"`},
+			[]string{"unsupported_token_type", "only refresh tokens", "Token type hint: access_token"},
 		},
 		"503 with Retry-After": {
 			answer(503, "text/plain", "maintenance", "Retry-After", "120"),
-			[]string{"503 Service Unavailable", "Retry after:     120 seconds", "temporarily unable", "maintenance"},
+			[]string{"503 Service Unavailable", "Retry after:     120 seconds", "maintenance"},
 		},
 		"503 with a Retry-After date": {
 			answer(503, "", "", "Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT"),
@@ -246,11 +250,11 @@ func TestRevoke_errors(t *testing.T) {
 		},
 		"500": {
 			answer(500, "text/plain", "boom"),
-			[]string{"500 Internal Server Error", "may still be valid"},
+			[]string{"500 Internal Server Error"},
 		},
 		"404": {
 			answer(404, "text/plain", "404 page not found"),
-			[]string{"404 Not Found", "no revocation endpoint at this address"},
+			[]string{"404 Not Found"},
 		},
 		"200 carrying an error": {
 			answer(200, "application/json", `{"error":"invalid_request","error_description":"token missing"}`),
@@ -259,11 +263,11 @@ func TestRevoke_errors(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rs := newRevocationServer(t, tc.respond)
-			err := newTestClient().Revoke(t.Context(), rs.URL+"/revoke", Request{ClientID: hardClientID, ClientSecret: hardSecret},
+			err := newTestClient().Revoke(t.Context(), rs.URL+"/revoke", Request{ClientID: hardClientID, ClientAuth: SecretBasic{Secret: hardSecret}},
 				revokedToken, HintAccessToken)
 			e := assertRevocationError(t, err, tc.want, hardSecret, revokedToken, basicCredentials(hardClientID, hardSecret))
-			if e.Endpoint != rs.URL+"/revoke" {
-				t.Errorf("endpoint %q", e.Endpoint)
+			if e.URL != rs.URL+"/revoke" {
+				t.Errorf("URL %q", e.URL)
 			}
 		})
 	}
@@ -276,11 +280,11 @@ func TestRevoke_redirectIsNotFollowed(t *testing.T) {
 		w.Header().Set("Location", target+"/revoke")
 		w.WriteHeader(http.StatusPermanentRedirect)
 	})
-	err := newTestClient().Revoke(t.Context(), rs.URL, Request{ClientID: "id", ClientSecret: hardSecret}, revokedToken, "")
+	err := newTestClient().Revoke(t.Context(), rs.URL, Request{ClientID: "id", ClientAuth: SecretBasic{Secret: hardSecret}}, revokedToken, "")
 	if followed {
 		t.Error("the redirect was followed with the credentials")
 	}
-	assertRevocationError(t, err, []string{"308 Permanent Redirect", "Redirect to:     " + target + "/revoke", "do not follow redirects"},
+	assertRevocationError(t, err, []string{"308 Permanent Redirect", "Redirect to:     " + target + "/revoke"},
 		hardSecret, revokedToken)
 }
 
@@ -288,9 +292,9 @@ func TestRevoke_noServer(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	endpoint := srv.URL + "/revoke"
 	srv.Close()
-	err := newTestClient().Revoke(t.Context(), endpoint, Request{ClientID: "id", ClientSecret: hardSecret}, revokedToken, "")
-	e := assertRevocationError(t, err, []string{"No response arrived", "Original Error:", "connection refused"}, hardSecret, revokedToken)
-	if e.StatusCode != 0 {
+	err := newTestClient().Revoke(t.Context(), endpoint, Request{ClientID: "id", ClientAuth: SecretBasic{Secret: hardSecret}}, revokedToken, "")
+	e := assertRevocationError(t, err, []string{"Original Error:", "connection refused"}, hardSecret, revokedToken)
+	if e.StatusCode != 0 || !e.Unreachable() {
 		t.Errorf("status %d", e.StatusCode)
 	}
 }
@@ -303,10 +307,10 @@ func TestRevoke_notSent(t *testing.T) {
 		token    string
 		want     string
 	}{
-		"no token":                      {rs.URL, Request{ClientID: "id", ClientSecret: hardSecret}, "", "no token to revoke"},
-		"relative endpoint":             {"/revoke", Request{ClientID: "id", ClientSecret: hardSecret}, revokedToken, "revocation URL is not usable"},
-		"unknown clientauth":            {rs.URL, Request{ClientID: "id", ClientSecret: hardSecret, ClientAuth: "bogus"}, revokedToken, `client_auth "bogus" cannot authenticate`},
-		"private_key_jwt without a key": {rs.URL, Request{ClientID: "id", ClientAuth: AuthPrivateKeyJWT}, revokedToken, `"private_key_jwt" needs private_key`},
+		"no token":                        {rs.URL, Request{ClientID: "id", ClientAuth: SecretBasic{Secret: hardSecret}}, "", "no token to revoke"},
+		"relative endpoint":               {"/revoke", Request{ClientID: "id", ClientAuth: SecretBasic{Secret: hardSecret}}, revokedToken, "revocation URL is not usable"},
+		"private_key_jwt without a key":   {rs.URL, Request{ClientID: "id", ClientAuth: PrivateKeyJWT{}}, revokedToken, "private_key_jwt needs a private key"},
+		"client_secret_jwt, short secret": {rs.URL, Request{ClientID: "id", ClientAuth: SecretJWT{Secret: "short-secret"}}, revokedToken, "32 bytes"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := newTestClient().Revoke(t.Context(), tc.endpoint, tc.req, tc.token, "")
@@ -320,7 +324,7 @@ func TestRevoke_notSent(t *testing.T) {
 
 func TestIsRevocationUnsupported(t *testing.T) {
 	rs := newRevocationServer(t, answer(400, "application/json", `{"error":"unsupported_token_type"}`))
-	err := newTestClient().Revoke(t.Context(), rs.URL, Request{ClientID: "id", ClientSecret: hardSecret}, revokedToken, HintAccessToken)
+	err := newTestClient().Revoke(t.Context(), rs.URL, Request{ClientID: "id", ClientAuth: SecretBasic{Secret: hardSecret}}, revokedToken, HintAccessToken)
 	if !IsRevocationUnsupported(err) {
 		t.Errorf("IsRevocationUnsupported(%v) = false", err)
 	}
@@ -329,10 +333,16 @@ func TestIsRevocationUnsupported(t *testing.T) {
 	}
 }
 
-func TestClientAuthParams(t *testing.T) {
-	params, header, err := clientAuthParams(Request{ClientID: hardClientID, ClientAuth: AuthClientSecretBasic}, "https://h/revoke", fixedNow)
-	if err != nil || len(params) != 0 || header != "Basic "+basicCredentialsForTest(hardClientID, "") {
-		t.Errorf("explicit basic with an empty secret: %v %q %v", params, header, err)
+func TestRevoke_basicWithAnEmptySecret(t *testing.T) {
+	// An explicit client_secret_basic with an empty secret is still a
+	// credential: "id:" in the Basic header.
+	rs := newRevocationServer(t, answer(200, "", ""))
+	if err := newTestClient().Revoke(t.Context(), rs.URL, Request{ClientID: hardClientID, ClientAuth: SecretBasic{}}, revokedToken, ""); err != nil {
+		t.Fatal(err)
+	}
+	got := rs.only(t)
+	if got.authorization != "Basic "+basicCredentialsForTest(hardClientID, "") || got.form.Has("client_id") {
+		t.Errorf("Authorization %q, form %v", got.authorization, got.form)
 	}
 }
 
@@ -340,4 +350,93 @@ func basicCredentialsForTest(id, secret string) string {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
+}
+
+// A revocation endpoint that echoes the client assertion and the token, in
+// its error body and in its headers, must get neither into the error: the
+// assertion is a credential until it expires. The redactor is built once
+// the assertions of every attempt are signed.
+func TestRevoke_echoedAssertionIsRedacted(t *testing.T) {
+	key, err := ParseSigningKey(pkcs8PEM(t, jwtTestECKey(t, elliptic.P256())), "", "kid-revoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Enough text before the echo that a snippet's 200-character cut falls
+	// inside the assertion.
+	pad := strings.Repeat("p", 150)
+	for _, auth := range []ClientAuth{SecretJWT{Secret: longSecret}, PrivateKeyJWT{Key: key}} {
+		for name, tc := range map[string]struct {
+			status      int
+			contentType string
+			body        func(assertion, token string) string
+			headers     func(assertion, token string) map[string]string
+		}{
+			"JSON error": {400, "application/json", func(a, tok string) string {
+				return `{"error":"invalid_client","error_description":"assertion ` + a + ` for token ` + tok +
+					`","error_uri":"https://docs.example/e?assertion=` + a + `&token=` + url.QueryEscape(tok) + `"}`
+			}, nil},
+			"text echo cut by the snippet": {401, "text/plain", func(a, tok string) string {
+				return pad + a + " " + url.QueryEscape(tok)
+			}, nil},
+			"redirect": {302, "", func(string, string) string { return "" }, func(a, tok string) map[string]string {
+				return map[string]string{"Location": "https://elsewhere.example/revoke?assertion=" + a + "&token=" + url.QueryEscape(tok)}
+			}},
+			"retried 503s with Retry-After": {503, "text/html", func(a, tok string) string {
+				return "<html>" + a + " " + tok + "</html>"
+			}, func(a, _ string) map[string]string { return map[string]string{"Retry-After": a} }},
+		} {
+			t.Run(auth.Method()+"/"+name, func(t *testing.T) {
+				var mu sync.Mutex
+				var assertions []string
+				rs := newRevocationServer(t, func(w http.ResponseWriter, got revocationRequest) {
+					a := got.form.Get("client_assertion")
+					mu.Lock()
+					assertions = append(assertions, a)
+					mu.Unlock()
+					if tc.headers != nil {
+						for k, v := range tc.headers(a, got.form.Get("token")) {
+							w.Header().Set(k, v)
+						}
+					}
+					if tc.contentType != "" {
+						w.Header().Set("Content-Type", tc.contentType)
+					}
+					w.WriteHeader(tc.status)
+					_, _ = io.WriteString(w, tc.body(a, got.form.Get("token")))
+				})
+				fc := newFaultClient(t, Options{})
+				err := fc.Revoke(t.Context(), rs.URL+"/revoke", Request{ClientID: hardClientID, ClientAuth: auth}, revokedToken, HintRefreshToken)
+				var e *Error
+				if !errors.As(err, &e) || e.Kind != KindRevocation {
+					t.Fatalf("error %T %v, want an *Error of KindRevocation", err, err)
+				}
+				text := err.Error() + "\n" + e.Report("a hint")
+				if !strings.Contains(text, redacted) {
+					t.Errorf("nothing was redacted, so nothing was echoed:\n%s", text)
+				}
+				secrets := []string{revokedToken, url.QueryEscape(revokedToken), longSecret}
+				mu.Lock()
+				if len(assertions) == 0 {
+					t.Fatal("no request arrived")
+				}
+				for _, a := range assertions {
+					parts := strings.Split(a, ".")
+					if len(parts) != 3 || a == "" {
+						t.Fatalf("client_assertion %q is not a JWS", a)
+					}
+					secrets = append(secrets, a)
+					secrets = append(secrets, parts...)
+				}
+				mu.Unlock()
+				for _, s := range secrets {
+					if strings.Contains(text, s) {
+						t.Errorf("the error shows %q:\n%s", s, text)
+					}
+				}
+				if events, _ := fc.retries(); name == "retried 503s with Retry-After" && len(events) != 2 {
+					t.Errorf("retries %+v: the 503s were not retried with fresh assertions", events)
+				}
+			})
+		}
+	}
 }

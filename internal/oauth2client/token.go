@@ -150,6 +150,9 @@ func badUTF8(fields map[string]field, body []byte) (string, bool) {
 	var bad []string
 	for name, f := range fields {
 		if f.invalidUTF8 || !utf8.ValidString(name) {
+			if name == "" {
+				name = "a member with an empty name"
+			}
 			bad = append(bad, strings.ToValidUTF8(name, "?"))
 		}
 	}
