@@ -6,11 +6,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -42,6 +45,12 @@ type oauth2Provider struct {
 	version string
 	// now is the clock expires_at is computed with; tests replace it.
 	now func() time.Time
+	// validated is set once Terraform has validated the provider block.
+	// Terraform and OpenTofu skip that for an empty block, so the tokens
+	// then check the environment themselves (validateEnvironment).
+	validated atomic.Bool
+	// envChecked makes validateEnvironment report once.
+	envChecked atomic.Bool
 }
 
 type providerModel struct {
@@ -262,8 +271,40 @@ func (p *oauth2Provider) ValidateConfig(ctx context.Context, req provider.Valida
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	p.validated.Store(true)
 	_, diags := parseConfig(config)
 	resp.Diagnostics.Append(diags...)
+}
+
+// validateEnvironment is the provider's validation for the case Terraform
+// and OpenTofu skip: a provider block that is empty (or absent), whose
+// settings can then only come from the OAUTH2_* environment variables.
+// When any is set, the environment is there to read, and its errors are
+// reported at validate, once per provider process, by the first token that
+// is validated. Without any, nothing is reported: a pipeline may set them
+// only for plan and apply.
+func (p *oauth2Provider) validateEnvironment(diags *diag.Diagnostics) {
+	if p == nil || p.validated.Load() || !environmentSet() {
+		return
+	}
+	if !p.envChecked.CompareAndSwap(false, true) {
+		return
+	}
+	_, found := parseConfig(providerModel{})
+	for _, d := range found.Errors() {
+		diags.AddError(d.Summary(), d.Detail()+" (The provider block is empty, so its settings come from the "+
+			"environment; Terraform does not validate an empty provider block, so this token reports it.)")
+	}
+}
+
+// environmentSet says whether any OAUTH2_* variable the provider reads is set.
+func environmentSet() bool {
+	for _, name := range []string{envTokenURL, envIssuerURL, envClientID, envClientSecret, envClientAuth, envPrivateKey} {
+		if _, ok := os.LookupEnv(name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -305,11 +346,11 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 func (p *oauth2Provider) Resources(context.Context) []func() resource.Resource { return nil }
 
 func (p *oauth2Provider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewTokenDataSource}
+	return []func() datasource.DataSource{func() datasource.DataSource { return &tokenDataSource{provider: p} }}
 }
 
 func (p *oauth2Provider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{NewTokenEphemeralResource}
+	return []func() ephemeral.EphemeralResource{func() ephemeral.EphemeralResource { return &tokenEphemeralResource{provider: p} }}
 }
 
 func (p *oauth2Provider) Functions(context.Context) []func() function.Function {

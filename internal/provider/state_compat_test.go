@@ -349,6 +349,21 @@ func reattach(t *testing.T, provider reattachConfig, addrs ...string) string {
 // the environment (TF_REATTACH_PROVIDERS), failing the test with the CLI's
 // output when it fails. It returns stdout.
 func cliRunner(t *testing.T, cli cliInfo, dir string) func(extra string, args ...string) string {
+	try := cliTry(t, dir)
+	return func(extra string, args ...string) string {
+		t.Helper()
+		stdout, stderr, err := try(extra, args...)
+		if err != nil {
+			t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", cli, strings.Join(args, " "), err, stdout, stderr)
+		}
+		t.Logf("%s %s:\n%s", cli.Family, strings.Join(args, " "), stdout)
+		return stdout
+	}
+}
+
+// cliTry is cliRunner for commands that may fail: it returns their output
+// and error.
+func cliTry(t *testing.T, dir string) func(extra string, args ...string) (stdout, stderr string, err error) {
 	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	cliConfig := filepath.Join(t.TempDir(), "empty.tfrc")
 	if err := os.WriteFile(cliConfig, nil, 0o600); err != nil {
@@ -361,8 +376,7 @@ func cliRunner(t *testing.T, cli cliInfo, dir string) func(extra string, args ..
 				"TF_REATTACH_PROVIDERS", "TF_PLUGIN_CACHE_DIR"}, k)
 	})
 	env = append(env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
-
-	return func(extra string, args ...string) string {
+	return func(extra string, args ...string) (string, string, error) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 		defer cancel()
@@ -377,10 +391,6 @@ func cliRunner(t *testing.T, cli cliInfo, dir string) func(extra string, args ..
 		if errors.As(err, &exit) && exit.ExitCode() == 2 && slices.Contains(args, "-detailed-exitcode") {
 			err = nil
 		}
-		if err != nil {
-			t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", cli, strings.Join(args, " "), err, stdout.String(), stderr.String())
-		}
-		t.Logf("%s %s:\n%s", cli.Family, strings.Join(args, " "), stdout.String())
-		return stdout.String()
+		return stdout.String(), stderr.String(), err
 	}
 }

@@ -10,8 +10,9 @@ import (
 )
 
 var (
-	_ datasource.DataSource              = (*tokenDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*tokenDataSource)(nil)
+	_ datasource.DataSource                   = (*tokenDataSource)(nil)
+	_ datasource.DataSourceWithConfigure      = (*tokenDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*tokenDataSource)(nil)
 )
 
 // NewTokenDataSource returns the oauth2_token data source.
@@ -20,7 +21,14 @@ func NewTokenDataSource() datasource.DataSource {
 }
 
 type tokenDataSource struct {
-	data *providerData
+	provider *oauth2Provider
+	data     *providerData
+}
+
+// ValidateConfig checks the provider's environment when Terraform did not
+// validate the provider block (see validateEnvironment).
+func (d *tokenDataSource) ValidateConfig(_ context.Context, _ datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	d.provider.validateEnvironment(&resp.Diagnostics)
 }
 
 func (d *tokenDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {

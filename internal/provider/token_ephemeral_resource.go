@@ -13,9 +13,10 @@ import (
 )
 
 var (
-	_ ephemeral.EphemeralResource              = (*tokenEphemeralResource)(nil)
-	_ ephemeral.EphemeralResourceWithConfigure = (*tokenEphemeralResource)(nil)
-	_ ephemeral.EphemeralResourceWithClose     = (*tokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResource                   = (*tokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithConfigure      = (*tokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithClose          = (*tokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*tokenEphemeralResource)(nil)
 )
 
 // privateRevocationKey holds, between Open and Close, what revoke_on_close
@@ -35,7 +36,14 @@ func NewTokenEphemeralResource() ephemeral.EphemeralResource {
 }
 
 type tokenEphemeralResource struct {
-	data *providerData
+	provider *oauth2Provider
+	data     *providerData
+}
+
+// ValidateConfig checks the provider's environment when Terraform did not
+// validate the provider block (see validateEnvironment).
+func (e *tokenEphemeralResource) ValidateConfig(_ context.Context, _ ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
+	e.provider.validateEnvironment(&resp.Diagnostics)
 }
 
 func (e *tokenEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {

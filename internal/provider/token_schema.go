@@ -36,12 +36,13 @@ const (
 
 var (
 	descExtraParams = "Further parameters sent with every token request, such as `idp_system`. Parameters the " +
-		"provider sets from its own attributes (" + codeList(oauth2client.ReservedParams()) + ") cannot be set here."
+		"provider sets from its own attributes (" + codeList(oauth2client.ReservedParams()) + ") cannot be set here. " +
+		"Their values are kept out of error messages and logs, since vendors pass keys this way."
 	descHeaders = "Extra HTTP headers sent with token requests. " + codeList(oauth2client.ForbiddenHeaders()) +
 		" are computed by the provider and cannot be set; `Authorization` is refused when `client_auth` is " +
-		"`client_secret_basic`, because it carries the client credentials then. Sensitive, since headers often " +
-		"carry credentials; the values of headers named like credentials (`Authorization`, `X-Api-Key`...) are " +
-		"also kept out of error messages."
+		"`client_secret_basic`, because it carries the client credentials then. Names and values must be ones HTTP " +
+		"allows (no spaces in names, no line breaks in values). Sensitive, since headers often carry credentials: " +
+		"every value is also kept out of error messages and logs."
 )
 
 type attrKind int
