@@ -66,14 +66,24 @@ func hint(e *oauth2client.Error) string {
 }
 
 func tokenHint(e *oauth2client.Error) string {
-	if (e.Code == "invalid_request" || e.Code == "invalid_client") && namesAuthMethod(e.Description) {
-		return fmt.Sprintf("The server's description speaks of how the client authenticates: set client_auth to "+
-			"the method this client is registered for (now %q, which %s). client_secret_basic sends the "+
+	// A description that names the authentication method says what to
+	// change: client_auth, not params_in or the credential.
+	authAdvice := ""
+	if namesAuthMethod(e.Description) {
+		authAdvice = fmt.Sprintf("The server's description speaks of how the client authenticates: set client_auth "+
+			"to the method this client is registered for (now %q, which %s). client_secret_basic sends the "+
 			"credentials in an HTTP Basic header, client_secret_post in the request body.",
 			e.ClientAuth, authSends[e.ClientAuth])
 	}
 	switch e.Code {
+	case "invalid_request":
+		if authAdvice != "" {
+			return authAdvice
+		}
 	case "invalid_client", "unauthorized_client":
+		if authAdvice != "" {
+			return authAdvice + " Check also client_id and the credential."
+		}
 		return fmt.Sprintf("The server did not accept the client. Check client_id and the credential, and that "+
 			"client_auth (now %q, which %s) is the method this client is registered for. If it is, check that "+
 			"the client may use the %s grant.", e.ClientAuth, authSends[e.ClientAuth], e.Grant)
@@ -93,6 +103,8 @@ func tokenHint(e *oauth2client.Error) string {
 	case "unsupported_grant_type":
 		return fmt.Sprintf("The server does not support the %q grant for this client. Enable the grant for "+
 			"the client on the server, or set grant_type to the value the server expects.", e.Grant)
+	}
+	switch e.Code {
 	case "invalid_request":
 		return "The server found the request malformed or missing a parameter. Check params_in (\"body\" or " +
 			"\"query\") and that extra_params holds every parameter the server requires."
@@ -260,7 +272,7 @@ func namesAuthMethod(description string) bool {
 	d := strings.ToLower(description)
 	for _, w := range []string{"http basic", "basic auth", "authorization header", "client_secret_basic",
 		"client_secret_post", "client_secret must", "client_secret is not", "authentication method",
-		"auth method", "token_endpoint_auth_method", "client authentication"} {
+		"auth method", "token_endpoint_auth_method"} {
 		if strings.Contains(d, w) {
 			return true
 		}
