@@ -70,6 +70,19 @@ func TestWrapper(t *testing.T) {
 	}
 }
 
+func TestFmtDur(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		950 * time.Microsecond:  "0.95 ms",
+		1996 * time.Microsecond: "2.0 ms",
+		9960 * time.Microsecond: "10 ms",
+		1234 * time.Millisecond: "1234 ms",
+	} {
+		if got := fmtDur(d); got != want {
+			t.Errorf("fmtDur(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
 func TestReport(t *testing.T) {
 	ms := func(n int) []time.Duration { return []time.Duration{time.Duration(n) * time.Millisecond} }
 	rows := []row{

@@ -65,15 +65,17 @@ func fmtRange(a []int) string {
 	return strconv.Itoa(a[0])
 }
 
+// fmtDur writes whole milliseconds from 10 ms up, two digits below (0.95 ms,
+// 2.0 ms): per-consumer CPU times are compared with 1 ms.
 func fmtDur(d time.Duration) string {
 	ms := float64(d) / float64(time.Millisecond)
 	switch {
 	case d >= 10*time.Second:
 		return fmt.Sprintf("%.1f s", d.Seconds())
-	case d >= 10*time.Millisecond:
+	case ms >= 9.95:
 		return fmt.Sprintf("%.0f ms", ms)
 	default:
-		return fmt.Sprintf("%.2g ms", ms)
+		return fmt.Sprintf("%#.2g ms", ms)
 	}
 }
 
