@@ -1,44 +1,48 @@
-// Command bench measures what N consumers of one oauth2_token cost a real
-// `plan`: it builds the provider, starts the bundled token server with a
-// configurable latency, generates configurations with N identical token
-// consumers and runs `terraform plan` (or `tofu plan`) on them offline,
-// through dev_overrides. For each N it compares
+//go:build linux
+
+// Command bench measures what the README's performance table shows: what N
+// identical oauth2_token data sources cost a real `plan`. `make bench` runs
+// it after the Go benchmarks.
 //
-//   - the provider as shipped (cache on: identical requests share one
-//     token request),
-//   - (a) the same consumers given a plain value instead of a token, with no
-//     oauth2 provider at all: the CLI's own cost, and
-//   - (b) the provider with cache = false: one token request per consumer,
-//     as other providers do,
+//	go run ./internal/cmd/bench [-n 1,10,100] [-latency 50ms] [-repeat 3] [-cli terraform] [-provider path]
 //
-// and prints a Markdown table of token endpoint calls per plan, median wall
-// times and the provider process's peak memory. `make bench` runs it after
-// the Go benchmarks.
+// For each N it writes three configurations with N consumers each (one
+// terraform_data per consumer, built into the CLI):
 //
-// Usage:
+//   - the provider as shipped: each consumer reads its own, identical,
+//     data "oauth2_token";
+//   - (a) plain values instead of tokens and no oauth2 provider at all: the
+//     CLI's own cost;
+//   - (b) the provider as shipped with cache = false.
 //
-//	go run ./internal/cmd/bench [-n 1,10,100] [-latency 50ms] [-repeat 3] [-cli /path/to/terraform]
+// It plans each -repeat times, offline through dev_overrides, against the
+// bundled token server (internal/tokenserver), and reports the token
+// endpoint calls per plan and the median wall time.
 //
-// Peak memory comes from a wrapper: dev_overrides of one extra plan per
-// cell point at a copy of this program, which runs the real provider as its
-// child, passes its arguments, environment and standard streams through,
-// and records the child's rusage (ru_maxrss) when it exits. Timed plans use
-// the real provider directly.
+// Each timed plan that uses the provider is followed by one more whose
+// dev_overrides point at this program instead (wrap): started by the CLI in
+// place of the provider, it runs the real provider as its child and records
+// the child's rusage. The CLI starts the provider several times per plan;
+// the provider's CPU time is the sum over all of them, its peak memory the
+// largest. Wall times come from the plans without the wrapper.
+//
+// Linux only: the peak RSS is ru_maxrss, in KiB there, and the wrapper relies
+// on Pdeathsig (see unsupported.go).
 package main
 
 import (
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/devcli"
@@ -54,253 +58,324 @@ type options struct {
 	counts   []int
 	latency  time.Duration
 	repeat   int
-	cli      string
-	provider string
-	keep     bool
+	cli      string // a name on PATH or a path; "" for terraform or tofu on PATH
+	provider string // a provider binary; "" to build this repository
 }
 
 func main() {
-	// Started by the CLI in place of the provider: be the wrapper.
-	if target := os.Getenv(envWrapTarget); target != "" {
-		os.Exit(wrap(target, os.Getenv(envWrapRecord), os.Args[1:]))
+	if provider := os.Getenv(envWrapProvider); provider != "" {
+		os.Exit(wrap(provider, os.Getenv(envWrapRecord), os.Args[1:]))
 	}
-
 	var opts options
-	var counts string
-	flag.StringVar(&counts, "n", "1,10,100", "comma-separated numbers of token consumers")
+	counts := flag.String("n", "1,10,100", "comma-separated numbers of token consumers")
 	flag.DurationVar(&opts.latency, "latency", 50*time.Millisecond, "the token server's latency per request")
-	flag.IntVar(&opts.repeat, "repeat", 3, "timed plans per cell; the median is reported")
-	flag.StringVar(&opts.cli, "cli", "", "terraform or tofu binary (default $OAUTH2_BENCH_CLI, else terraform or tofu on PATH)")
-	flag.StringVar(&opts.provider, "provider", "", "a prebuilt provider binary to use instead of building this repository")
-	flag.BoolVar(&opts.keep, "keep", false, "keep the temporary directory (configurations, CLI configs) and print its path")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./internal/cmd/bench [flags]\n\n")
-		flag.PrintDefaults()
-	}
+	flag.IntVar(&opts.repeat, "repeat", 3, "timed plans per configuration and N; the median is reported")
+	flag.StringVar(&opts.cli, "cli", os.Getenv("OAUTH2_BENCH_CLI"), "terraform or tofu binary (default $OAUTH2_BENCH_CLI, else terraform or tofu on PATH)")
+	flag.StringVar(&opts.provider, "provider", "", "a provider binary to measure instead of building this repository")
 	flag.Parse()
 	var err error
-	if opts.counts, err = parseCounts(counts); err == nil && opts.repeat < 1 {
+	switch opts.counts, err = parseCounts(*counts); {
+	case err != nil:
+	case opts.repeat < 1:
 		err = errors.New("-repeat must be at least 1")
-	}
-	if err == nil && flag.NArg() > 0 {
+	case flag.NArg() > 0:
 		err = fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(2)
 	}
-
-	devcli.Main("bench", func(ctx context.Context) error { return run(ctx, opts) })
+	devcli.Main("bench", func(ctx context.Context) error {
+		about, rows, err := measure(ctx, opts)
+		if err != nil {
+			return err
+		}
+		fmt.Println()
+		report(os.Stdout, about, rows)
+		for _, r := range rows {
+			for _, res := range r.r {
+				if res.err != "" {
+					return errors.New("some configurations could not be measured (see the log above)")
+				}
+			}
+		}
+		return nil
+	})
 }
 
-// errSomeFailed is returned after the report when a variant could not be
-// measured (for example cache = false on a provider without it).
-var errSomeFailed = errors.New("some variants failed; see the report")
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-n: %q is not a positive number of consumers", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
 
-func run(ctx context.Context, opts options) error {
+// The configurations, indexes into row.r.
+const (
+	plain = iota
+	cached
+	noCache
+)
+
+var variants = [...]struct{ name, providerBlock string }{
+	plain:   {"plain", ""},
+	cached:  {"provider", "provider \"oauth2\" {}\n"},
+	noCache: {"cache=false", "provider \"oauth2\" {\n  cache = false\n}\n"},
+}
+
+// config is the main.tf of variant v with n consumers. The provider reads
+// its settings from OAUTH2_TOKEN_URL, OAUTH2_CLIENT_ID and
+// OAUTH2_CLIENT_SECRET.
+func config(v, n int) string {
+	var b strings.Builder
+	if v != plain {
+		b.WriteString("terraform {\n  required_providers {\n    oauth2 = {\n      source = \"tfoauth2/oauth2\"\n    }\n  }\n}\n\n")
+		b.WriteString(variants[v].providerBlock)
+	}
+	for i := range n {
+		input := `"Bearer"` // what the token server's token_type is
+		if v != plain {
+			fmt.Fprintf(&b, "\ndata \"oauth2_token\" \"c%d\" {}\n", i)
+			input = fmt.Sprintf("data.oauth2_token.c%d.token_type", i)
+		}
+		fmt.Fprintf(&b, "\nresource \"terraform_data\" \"consumer%d\" {\n  input = %s\n}\n", i, input)
+	}
+	return b.String()
+}
+
+// result is what one configuration gave for one N.
+type result struct {
+	walls []time.Duration // of the timed plans
+	calls int             // token endpoint calls in the timed plans
+	cpus  []time.Duration // provider CPU (all its processes) of each wrapped plan
+	procs []int           // provider processes of each wrapped plan
+	rss   int64           // the largest peak RSS of a provider process, KiB
+	err   string          // why it could not be measured; "" when it was
+}
+
+type row struct {
+	n int
+	r [len(variants)]result
+}
+
+// measure builds the provider (or takes opts.provider), starts the token
+// server and plans every configuration for every N. It returns a line saying
+// what was measured where, and the results.
+func measure(ctx context.Context, opts options) (string, []row, error) {
 	cli, err := findCLI(opts.cli)
 	if err != nil {
-		return err
-	}
-	root, err := devcli.RepoRoot()
-	if err != nil {
-		return err
+		return "", nil, err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("finding this program's binary for the wrapper: %w", err)
+		return "", nil, err
 	}
 	tmp, removeTmp, err := devcli.TempDir("oauth2-bench-", "provider", "wrapper")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	if opts.keep {
-		devcli.Logf("keeping %s", tmp)
-	} else {
-		defer removeTmp()
-	}
-	realDir, wrapDir := filepath.Join(tmp, "provider"), filepath.Join(tmp, "wrapper")
-	exe := devcli.ProviderExe()
-	realBin := filepath.Join(realDir, exe)
+	defer removeTmp()
+	provider := filepath.Join(tmp, "provider", devcli.ProviderExe())
+	source := opts.provider
 	if opts.provider != "" {
-		devcli.Logf("using the provider binary %s", opts.provider)
-		err = copyFile(opts.provider, realBin)
+		err = symlinkAbs(opts.provider, provider)
 	} else {
-		err = devcli.BuildProvider(ctx, root, realBin)
+		source, err = build(ctx, provider)
 	}
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	if err := copyFile(self, filepath.Join(wrapDir, exe)); err != nil {
-		return fmt.Errorf("installing the wrapper: %w", err)
-	}
-	realConfig, wrapConfig := filepath.Join(tmp, "provider.tfrc"), filepath.Join(tmp, "wrapper.tfrc")
-	if err := devcli.WriteCLIConfig(realConfig, realDir); err != nil {
-		return err
-	}
-	if err := devcli.WriteCLIConfig(wrapConfig, wrapDir); err != nil {
-		return err
+	if err := symlinkAbs(self, filepath.Join(tmp, "wrapper", devcli.ProviderExe())); err != nil {
+		return "", nil, err
 	}
 
-	var calls atomic.Int64
 	ts := tokenserver.New(tokenserver.Options{
 		Clients: []tokenserver.Client{{ID: clientID, Secret: clientSecret, Auth: tokenserver.AuthBasic}},
 		Latency: opts.latency,
 	})
-	tokenURL, stopServer, err := devcli.StartTokenServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		ts.ServeHTTP(w, r)
-	}))
+	tokenURL, stopServer, err := devcli.StartTokenServer(ts)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	defer stopServer()
 
-	base := devcli.CLIEnv{
-		Drop:         dropFromEnv,
-		Automation:   true,
-		TokenURL:     tokenURL,
-		ClientID:     clientID,
-		ClientSecret: clientSecret,
-	}.Environ()
-	env := append(slices.Clip(base), "TF_CLI_CONFIG_FILE="+realConfig)
-	wrapEnv := func(recordFile string) []string {
-		return append(slices.Clip(base), "TF_CLI_CONFIG_FILE="+wrapConfig,
-			envWrapTarget+"="+realBin, envWrapRecord+"="+recordFile)
+	// env has the CLI run the provider itself, wrapEnv the wrapper around it.
+	cliEnv := func(pluginDir string) ([]string, error) {
+		cliConfig := filepath.Join(tmp, pluginDir+".tfrc")
+		err := devcli.WriteCLIConfig(cliConfig, filepath.Join(tmp, pluginDir))
+		return devcli.CLIEnv{Drop: dropFromEnv, CLIConfigFile: cliConfig, Automation: true,
+			TokenURL: tokenURL, ClientID: clientID, ClientSecret: clientSecret}.Environ(), err
 	}
+	env, err := cliEnv("provider")
+	if err != nil {
+		return "", nil, err
+	}
+	wrapEnv, err := cliEnv("wrapper")
+	if err != nil {
+		return "", nil, err
+	}
+	records := filepath.Join(tmp, "records")
+	wrapEnv = append(wrapEnv, envWrapProvider+"="+provider, envWrapRecord+"="+records)
 
-	mc := machine{
-		Date:      time.Now(),
-		CLI:       cliVersion(ctx, cli),
-		CPU:       cpuModel(),
-		Cores:     runtime.NumCPU(),
-		GoVersion: runtime.Version(),
-		OSArch:    runtime.GOOS + "/" + runtime.GOARCH,
-		Latency:   opts.latency,
-		Repeat:    opts.repeat,
-	}
-	devcli.Logf("%s, token server at %s with %s latency", mc.CLI, tokenURL, opts.latency)
-	if mc.Startup, err = providerStartup(ctx, realBin, tmp, 5); err != nil {
-		devcli.Logf("warning: could not time the provider's start-up: %v", err)
-	}
+	about := fmt.Sprintf("Measured %s on %s (%d cores, %s/%s), %s, provider from %s built with %s; token server latency %s; "+
+		"wall times are the median of %d `plan -refresh=false` runs.", time.Now().Format("2006-01-02"),
+		cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, cliVersion(ctx, cli), source, goVersion(provider),
+		opts.latency, opts.repeat)
+	devcli.Logf("%s", about)
 
 	var rows []row
-	failed := false
 	for _, n := range opts.counts {
-		r := row{N: n, M: map[variant]*measurement{}}
-		dirs := map[variant]string{}
-		for _, v := range variants {
-			dir := filepath.Join(tmp, v.dirName(n))
-			if err := os.Mkdir(dir, 0o755); err != nil {
-				return err
+		r := row{n: n}
+		var dirs [len(variants)]string
+		for v := range variants {
+			dirs[v] = filepath.Join(tmp, fmt.Sprintf("n%d-v%d", n, v))
+			if err := os.Mkdir(dirs[v], 0o755); err != nil {
+				return "", nil, err
 			}
-			if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config(v, n)), 0o644); err != nil {
-				return err
-			}
-			dirs[v], r.M[v] = dir, &measurement{}
-		}
-		// One untimed plan each first: it warms the page cache and shows
-		// whether the variant works at all.
-		for _, v := range variants {
-			if _, err := plan(ctx, cli, dirs[v], env); err != nil {
-				if ctx.Err() != nil {
-					return err
-				}
-				r.M[v].Err = describe(err)
-				devcli.Logf("N=%d %s: %s", n, v, r.M[v].Err)
+			if err := os.WriteFile(filepath.Join(dirs[v], "main.tf"), []byte(config(v, n)), 0o644); err != nil {
+				return "", nil, err
 			}
 		}
-		// Interleave the variants, so that drift in the machine's speed
-		// affects them alike.
-		for i := range opts.repeat {
-			for _, v := range variants {
-				m := r.M[v]
-				if m.Err != "" {
+		// Plan 0 is untimed: it warms the page cache and shows whether the
+		// configuration works at all. The configurations take turns, so
+		// that drift in the machine's speed affects them alike.
+		for i := range opts.repeat + 1 {
+			for v := range variants {
+				res := &r.r[v]
+				if res.err != "" {
 					continue
 				}
-				before := calls.Load()
-				res, err := plan(ctx, cli, dirs[v], env)
-				if err != nil {
-					if ctx.Err() != nil {
-						return err
+				calls := len(ts.Requests())
+				start := time.Now()
+				err := plan(ctx, cli, dirs[v], env)
+				wall, calls := time.Since(start), len(ts.Requests())-calls
+				var u usage
+				if err == nil && v != plain && i > 0 {
+					u, err = wrappedPlan(ctx, cli, dirs[v], wrapEnv, records)
+				}
+				switch {
+				case ctx.Err() != nil:
+					return "", nil, ctx.Err()
+				case err != nil:
+					res.err = err.Error()
+					devcli.Logf("N=%d %s: %v", n, variants[v].name, err)
+				case i > 0:
+					res.walls, res.calls = append(res.walls, wall), res.calls+calls
+					line := fmt.Sprintf("N=%d %-11s plan %d/%d: %s, %d token call(s)", n, variants[v].name, i, opts.repeat, fmtDur(wall), calls)
+					if v != plain {
+						res.cpus, res.procs, res.rss = append(res.cpus, u.cpu), append(res.procs, u.procs), max(res.rss, u.rssKiB)
+						line += fmt.Sprintf("; through the wrapper: %d provider process(es), CPU %s, peak RSS %s", u.procs, fmtDur(u.cpu), fmtRSS(u.rssKiB))
 					}
-					m.Err = describe(err)
-					devcli.Logf("N=%d %s: %s", n, v, m.Err)
-					continue
+					devcli.Logf("%s", line)
 				}
-				m.Walls = append(m.Walls, res.Wall)
-				m.CPUs = append(m.CPUs, res.CPU)
-				m.Calls += int(calls.Load() - before)
-				devcli.Logf("N=%d %-11s plan %d/%d: %s (CPU %s), %d token call(s)", n, v, i+1, opts.repeat,
-					fmtDur(res.Wall), fmtDur(res.CPU), calls.Load()-before)
 			}
-		}
-		for _, v := range variants {
-			m := r.M[v]
-			if !v.usesProvider() || m.Err != "" {
-				continue
-			}
-			record := filepath.Join(tmp, v.dirName(n)+".records")
-			if _, err := plan(ctx, cli, dirs[v], wrapEnv(record)); err != nil {
-				if ctx.Err() != nil {
-					return err
-				}
-				devcli.Logf("N=%d %s: the plan through the wrapper failed: %s", n, v, describe(err))
-				continue
-			}
-			if m.Records, err = readRecords(record); err != nil {
-				return err
-			}
-			devcli.Logf("N=%d %-11s through the wrapper: %d provider process(es), peak RSS %s", n, v, len(m.Records), fmtRSS(m.peakRSSKiB()))
-		}
-		for _, m := range r.M {
-			failed = failed || m.Err != ""
 		}
 		rows = append(rows, r)
 	}
-
-	fmt.Println()
-	report(os.Stdout, mc, rows)
-	if failed {
-		return errSomeFailed
-	}
-	return nil
+	return about, rows, nil
 }
 
-func describe(err error) string {
-	var pe *planError
-	if errors.As(err, &pe) {
-		return pe.Summary()
-	}
-	return err.Error()
+// dropFromEnv names what the CLI must not inherit besides what devcli
+// always drops: logging slows CLI and provider down, and reattached
+// providers would bypass dev_overrides.
+func dropFromEnv(name string) bool {
+	return strings.HasPrefix(name, "TF_LOG") || name == "TF_REATTACH_PROVIDERS"
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+// plan runs one plan in dir; its error holds the start of the CLI's first
+// error.
+func plan(ctx context.Context, cli, dir string, env []string) error {
+	out, err := devcli.Command(ctx, cli, dir, env, "plan", "-input=false", "-lock=false", "-refresh=false", "-no-color").CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	msg := string(out)
+	if i := strings.Index(msg, "Error: "); i >= 0 {
+		msg = msg[i:]
+	} else {
+		msg = msg[max(0, len(msg)-300):]
+	}
+	return fmt.Errorf("plan failed (%v): %s", err, strings.Join(strings.Fields(msg[:min(len(msg), 300)]), " "))
+}
+
+// findCLI returns the absolute path of name (a name on PATH or a path), or
+// of terraform or tofu on PATH when name is "".
+func findCLI(name string) (string, error) {
+	if name == "" {
+		if p, ok := devcli.FindOnPath("terraform", "tofu"); ok {
+			return p, nil
+		}
+		return "", errors.New("no terraform or tofu on PATH; pass -cli or set OAUTH2_BENCH_CLI (`make bench` finds or builds one)")
+	}
+	p, err := exec.LookPath(name)
+	if err != nil && !errors.Is(err, exec.ErrDot) {
+		return "", fmt.Errorf("-cli: %w", err)
+	}
+	return filepath.Abs(p)
+}
+
+func symlinkAbs(target, link string) error {
+	abs, err := filepath.Abs(target)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return os.Symlink(abs, link)
 }
 
-// cpuModel is the first "model name" of /proc/cpuinfo, else the
-// architecture.
+// cliVersion is the first line of `cli version`, e.g. "Terraform v1.11.4".
+func cliVersion(ctx context.Context, cli string) string {
+	env := append(devcli.ScrubbedEnviron(nil), "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+os.DevNull)
+	out, err := devcli.Command(ctx, cli, "", env, "version").Output()
+	if err != nil {
+		return filepath.Base(cli) + " (version unknown)"
+	}
+	first, _, _ := strings.Cut(string(out), "\n")
+	return first
+}
+
+// build builds this repository's provider into out and says from which
+// commit.
+func build(ctx context.Context, out string) (string, error) {
+	root, err := devcli.RepoRoot()
+	if err == nil {
+		err = devcli.BuildProvider(ctx, root, out)
+	}
+	if err != nil {
+		return "", err
+	}
+	rev, err := exec.CommandContext(ctx, "git", "-C", root, "describe", "--always", "--dirty", "--abbrev=12").Output()
+	if err != nil {
+		devcli.Logf("warning: no commit for the report: git describe: %v", err)
+		return "this repository", nil
+	}
+	return "commit " + strings.TrimSpace(string(rev)), nil
+}
+
+// goVersion is the Go release that built the binary at path.
+func goVersion(path string) string {
+	if bi, err := buildinfo.ReadFile(path); err == nil {
+		return bi.GoVersion
+	}
+	return "an unknown Go"
+}
+
+// cpuModel is the first "model name" of /proc/cpuinfo.
 func cpuModel() string {
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(data), "\n") {
-			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
-				return strings.TrimSpace(v)
-			}
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for l := range strings.Lines(string(data)) {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
 		}
 	}
-	return "unknown " + runtime.GOARCH + " CPU"
+	return "an unknown CPU"
+}
+
+func median(d []time.Duration) time.Duration {
+	d = slices.Sorted(slices.Values(d))
+	return (d[(len(d)-1)/2] + d[len(d)/2]) / 2
 }

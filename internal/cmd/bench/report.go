@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -9,277 +11,94 @@ import (
 	"time"
 )
 
-// measurement is what one variant gave for one N.
-type measurement struct {
-	Walls []time.Duration // wall time of each timed plan
-	CPUs  []time.Duration // CPU time of each timed plan (CLI and provider)
-	Calls int             // token requests made during the timed plans
-	// Records describe the provider processes of one extra plan run
-	// through the wrapper; empty for the plain variant.
-	Records []procRecord
-	Err     string // why the variant could not be measured; "" if it was
-}
-
-func (m *measurement) ok() bool { return m != nil && m.Err == "" && len(m.Walls) > 0 }
-
-// median is the median wall time of the timed plans.
-func (m *measurement) median() time.Duration { return median(m.Walls) }
-
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
+// report writes the Markdown for the README: the line about, the table and
+// a note on the CPU columns.
+func report(w io.Writer, about string, rows []row) {
+	table := [][]string{{"N", "token calls/plan", "wall", "(a) plain value", "ratio to (a)",
+		"(b) `cache = false` calls/plan", "(b) wall", "peak RSS", "(b) peak RSS", "provider CPU/plan", "CPU/consumer"}}
+	var procs []string
+	for _, r := range rows {
+		p, c, b := &r.r[plain], &r.r[cached], &r.r[noCache]
+		ratio := "failed"
+		if p.err == "" && c.err == "" {
+			ratio = fmt.Sprintf("%.2fx", float64(median(c.walls))/float64(median(p.walls)))
+		}
+		table = append(table, []string{strconv.Itoa(r.n),
+			cell(c, callsPerPlan), cell(c, wall), cell(p, wall), ratio,
+			cell(b, callsPerPlan), cell(b, wall), cell(c, peakRSS), cell(b, peakRSS),
+			cell(c, func(c *result) string { return fmtDur(median(c.cpus)) }),
+			cell(c, func(c *result) string { return fmtDur(median(c.cpus) / time.Duration(r.n)) }),
+		})
+		procs = append(procs, fmt.Sprintf("%s at N = %d", cell(c, func(c *result) string { return fmtRange(c.procs) }), r.n))
 	}
-	d = slices.Clone(d)
-	slices.Sort(d)
-	if len(d)%2 == 1 {
-		return d[len(d)/2]
+	fmt.Fprintf(w, "%s\n\n", about)
+	markdown(w, table)
+	fmt.Fprintf(w, "\nProvider CPU/plan is the user+system time of every provider process the CLI started during one plan "+
+		"(%s), the median of as many plans run through a wrapper that records each process's rusage; "+
+		"CPU/consumer is that divided by N, with nothing subtracted, so the N = 1 row is the fixed cost.\n",
+		strings.Join(procs, ", "))
+}
+
+// cell is f(r), or "failed" when r could not be measured.
+func cell(r *result, f func(*result) string) string {
+	if r.err != "" {
+		return "failed"
 	}
-	return (d[len(d)/2-1] + d[len(d)/2]) / 2
+	return f(r)
 }
 
-func (m *measurement) callsPerPlan() float64 { return float64(m.Calls) / float64(len(m.Walls)) }
+func wall(r *result) string    { return fmtDur(median(r.walls)) }
+func peakRSS(r *result) string { return fmtRSS(r.rss) }
 
-// peakRSSKiB is the largest peak RSS of the recorded provider processes,
-// 0 when unknown.
-func (m *measurement) peakRSSKiB() int64 {
-	var peak int64
-	for _, r := range m.Records {
-		peak = max(peak, r.MaxRSSKiB)
+func callsPerPlan(r *result) string {
+	if r.calls%len(r.walls) == 0 {
+		return strconv.Itoa(r.calls / len(r.walls))
 	}
-	return peak
+	return fmt.Sprintf("%.2f", float64(r.calls)/float64(len(r.walls)))
 }
 
-// row is the measurements for one N.
-type row struct {
-	N int
-	M map[variant]*measurement
+// fmtRange is "3" when every element of a is 3, else e.g. "3 to 4".
+func fmtRange(a []int) string {
+	if lo, hi := slices.Min(a), slices.Max(a); lo != hi {
+		return fmt.Sprintf("%d to %d", lo, hi)
+	}
+	return strconv.Itoa(a[0])
 }
 
-// machine describes where and how the figures were taken.
-type machine struct {
-	Date      time.Time
-	CLI       string // e.g. "terraform 1.11.4"
-	CPU       string
-	Cores     int
-	GoVersion string
-	OSArch    string
-	Latency   time.Duration
-	Repeat    int
-	// Startup is the median time from starting the provider binary to its
-	// go-plugin handshake line; 0 when not measured.
-	Startup time.Duration
-}
-
-// Targets of the performance issue, checked on the row for targetN.
-const (
-	targetN        = 100
-	targetCalls    = 1
-	targetRatio    = 1.15
-	targetRSSBytes = 40 << 20
-)
-
+// fmtDur writes whole milliseconds from 10 ms up, two digits below (0.95 ms,
+// 2.0 ms): per-consumer CPU times are compared with 1 ms.
 func fmtDur(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
 	switch {
 	case d >= 10*time.Second:
 		return fmt.Sprintf("%.1f s", d.Seconds())
-	case d >= 10*time.Millisecond:
-		return fmt.Sprintf("%d ms", d.Round(time.Millisecond).Milliseconds())
+	case ms >= 9.95:
+		return fmt.Sprintf("%.0f ms", ms)
 	default:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+		return fmt.Sprintf("%#.2g ms", ms)
 	}
 }
 
-func fmtCalls(m *measurement) string {
-	if m.Calls%len(m.Walls) == 0 {
-		return strconv.Itoa(m.Calls / len(m.Walls))
-	}
-	return fmt.Sprintf("%.2f", m.callsPerPlan())
-}
+func fmtRSS(kib int64) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
 
-func fmtRSS(kib int64) string {
-	if kib <= 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.1f MiB", float64(kib)/1024)
-}
-
-func ratio(m, base *measurement) float64 { return float64(m.median()) / float64(base.median()) }
-
-// cell formats f(m), or says why there is no figure.
-func cell(m *measurement, f func(*measurement) string) string {
-	switch {
-	case m == nil:
-		return "–"
-	case !m.ok():
-		return "failed"
-	}
-	return f(m)
-}
-
-// markdownTable renders a Markdown table with padded columns, readable as
-// text too. align has one letter per column: 'l' for left, else right.
-func markdownTable(align string, header []string, rows [][]string) string {
-	width := make([]int, len(header))
-	for i, h := range header {
-		width[i] = max(3, len([]rune(h)))
-	}
+// markdown writes rows[0] as the header of a right-aligned Markdown table
+// of the other rows, padded so that it reads as text too. Cells are ASCII.
+func markdown(w io.Writer, rows [][]string) {
+	width := make([]int, len(rows[0]))
 	for _, r := range rows {
 		for i, c := range r {
-			width[i] = max(width[i], len([]rune(c)))
+			width[i] = max(width[i], len(c), 3)
 		}
 	}
-	left := func(i int) bool { return i < len(align) && align[i] == 'l' }
-	var b strings.Builder
-	line := func(cells []string) {
-		b.WriteString("|")
-		for i, c := range cells {
-			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
-			if left(i) {
-				fmt.Fprintf(&b, " %s%s |", c, pad)
-			} else {
-				fmt.Fprintf(&b, " %s%s |", pad, c)
-			}
+	line := func(cell func(i int) string) {
+		for i := range width {
+			fmt.Fprintf(w, "| %*s ", width[i], cell(i))
 		}
-		b.WriteString("\n")
+		fmt.Fprintln(w, "|")
 	}
-	line(header)
-	b.WriteString("|")
-	for i, w := range width {
-		if left(i) {
-			b.WriteString(" :" + strings.Repeat("-", w-1) + " |")
-		} else {
-			b.WriteString(" " + strings.Repeat("-", w-1) + ": |")
-		}
+	line(func(i int) string { return rows[0][i] })
+	line(func(i int) string { return strings.Repeat("-", width[i]-1) + ":" })
+	for _, r := range rows[1:] {
+		line(func(i int) string { return r[i] })
 	}
-	b.WriteString("\n")
-	for _, r := range rows {
-		line(r)
-	}
-	return b.String()
-}
-
-// report writes the header line, the main table, a details table, the
-// errors and the targets.
-func report(w io.Writer, mc machine, rows []row) {
-	fmt.Fprintf(w, "Measured %s on %s (%d cores, %s), %s, provider built with %s; token server latency %s; "+
-		"wall times are the median of %d `plan -refresh=false` runs.\n\n",
-		mc.Date.Format("2006-01-02"), mc.CPU, mc.Cores, mc.OSArch, mc.CLI, mc.GoVersion, mc.Latency, mc.Repeat)
-
-	header := []string{"N", "token calls/plan", "wall", "(a) plain value", "ratio to (a)",
-		"(b) cache=false calls/plan", "(b) wall", "peak RSS", "(b) peak RSS"}
-	var table [][]string
-	for _, r := range rows {
-		plain, cached, nocache := r.M[variantPlain], r.M[variantCached], r.M[variantNoCache]
-		ratioCell := "–"
-		if cached.ok() && plain.ok() {
-			ratioCell = fmt.Sprintf("%.2fx", ratio(cached, plain))
-		}
-		wall := func(m *measurement) string { return fmtDur(m.median()) }
-		rss := func(m *measurement) string { return fmtRSS(m.peakRSSKiB()) }
-		table = append(table, []string{
-			strconv.Itoa(r.N),
-			cell(cached, fmtCalls), cell(cached, wall), cell(plain, wall), ratioCell,
-			cell(nocache, fmtCalls), cell(nocache, wall), cell(cached, rss), cell(nocache, rss),
-		})
-	}
-	fmt.Fprint(w, markdownTable("", header, table))
-
-	fmt.Fprintln(w, "\nDetails. CPU/plan (all) is the median user+system time of the CLI and the provider processes it "+
-		"started; the provider columns come from one extra plan per cell, run through the RSS-recording wrapper.")
-	fmt.Fprintln(w)
-	var details [][]string
-	for _, r := range rows {
-		for _, v := range variants {
-			m := r.M[v]
-			if !m.ok() {
-				continue
-			}
-			cpu := "–"
-			if len(m.CPUs) > 0 {
-				cpu = fmtDur(median(m.CPUs))
-			}
-			d := []string{strconv.Itoa(r.N), v.String(), fmtDur(slices.Min(m.Walls)), fmtDur(m.median()), fmtDur(slices.Max(m.Walls)), cpu,
-				"–", "–", "–", "–"}
-			if v.usesProvider() && len(m.Records) > 0 {
-				var provCPU, alive, longest time.Duration
-				for _, p := range m.Records {
-					provCPU += p.CPU
-					alive += p.Wall
-					longest = max(longest, p.Wall)
-				}
-				d[6], d[7], d[8], d[9] = strconv.Itoa(len(m.Records)), fmtDur(alive), fmtDur(longest), fmtDur(provCPU)
-			}
-			details = append(details, d)
-		}
-	}
-	fmt.Fprint(w, markdownTable("rl", []string{"N", "variant", "wall min", "median", "max", "CPU/plan (all)",
-		"provider processes/plan", "their lifetimes (sum)", "longest", "their CPU (sum)"}, details))
-	if mc.Startup > 0 {
-		fmt.Fprintf(w, "\nOne provider start, from exec to its go-plugin handshake line: %s (median of direct starts).\n", fmtDur(mc.Startup))
-	}
-
-	var failures []string
-	for _, r := range rows {
-		for _, v := range variants {
-			if m := r.M[v]; m != nil && m.Err != "" {
-				failures = append(failures, fmt.Sprintf("- N=%d %s: %s", r.N, v, m.Err))
-			}
-		}
-	}
-	if len(failures) > 0 {
-		fmt.Fprintf(w, "\nFailed:\n%s\n", strings.Join(failures, "\n"))
-	}
-
-	fmt.Fprintf(w, "\nTargets:\n%s", targets(rows))
-}
-
-// targets checks the issue's targets: for N = 100 (or the largest N
-// measured) one token call per plan and wall time within 1.15x of (a), and
-// every provider process of the run under 40 MiB peak RSS.
-func targets(rows []row) string {
-	if len(rows) == 0 {
-		return ""
-	}
-	r := rows[len(rows)-1]
-	for _, x := range rows {
-		if x.N == targetN {
-			r = x
-		}
-	}
-	verdict := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "NOT met"
-	}
-	var b strings.Builder
-	plain, cached := r.M[variantPlain], r.M[variantCached]
-	if cached.ok() {
-		fmt.Fprintf(&b, "- N=%d: %d token call(s) per plan: %s (%s)\n", r.N, targetCalls,
-			verdict(cached.Calls == targetCalls*len(cached.Walls)), fmtCalls(cached))
-	} else {
-		fmt.Fprintf(&b, "- N=%d: token calls per plan: not measured\n", r.N)
-	}
-	if cached.ok() && plain.ok() {
-		x := ratio(cached, plain)
-		fmt.Fprintf(&b, "- N=%d: wall time within %.2fx of (a): %s (%.2fx, %s vs %s)\n", r.N, targetRatio,
-			verdict(x <= targetRatio), x, fmtDur(cached.median()), fmtDur(plain.median()))
-	} else {
-		fmt.Fprintf(&b, "- N=%d: wall time ratio to (a): not measured\n", r.N)
-	}
-	var peak int64
-	for _, x := range rows {
-		for _, v := range variants {
-			if m := x.M[v]; m.ok() {
-				peak = max(peak, m.peakRSSKiB())
-			}
-		}
-	}
-	if peak > 0 {
-		fmt.Fprintf(&b, "- peak RSS of every provider process under %d MiB: %s (largest %s)\n", targetRSSBytes>>20,
-			verdict(peak*1024 < targetRSSBytes), fmtRSS(peak))
-	} else {
-		fmt.Fprintf(&b, "- peak RSS: not measured\n")
-	}
-	return b.String()
 }
