@@ -188,7 +188,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 	)
 	start := time.Now()
 	stats := c.withRetry(ctx, shownURL, func() attemptResult {
-		w, berr := req.tokenWire(c.now())
+		w, berr := req.tokenWire(ctx, c)
 		// Assertions signed for any attempt are credentials too: a server
 		// may echo one while it is still valid.
 		signed = append(signed, w.signed...)
@@ -226,6 +226,13 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 		NotRetried: stats.notRetried,
 		canceled:   stats.canceled,
 		redact:     redact,
+	}
+	var source *Error
+	if errors.As(buildErr, &source) && source.Kind == KindIdentity {
+		// No identity token: the token request was not sent. The source's
+		// error says why, redacted with this request's secrets too.
+		source.Grant, source.ClientAuth = grant.GrantType(), req.ClientAuthMethod()
+		return nil, outcome, source.withSecrets(append(req.secrets(), signed...)...)
 	}
 	if buildErr != nil {
 		// The request could not be built: nothing more was sent.

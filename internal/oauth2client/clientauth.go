@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
-	"time"
 )
 
 // Client authentication methods, named as in the OAuth 2.0 Dynamic Client
@@ -42,30 +41,47 @@ type ClientAuth interface {
 	Method() string
 	// apply adds the client's credentials to w, for a request to
 	// endpoint (the audience of a client assertion).
-	apply(w *wire, clientID, endpoint string, now time.Time) error
+	apply(w *wire, s signer) error
 	// secrets are the values no output may show.
 	secrets() []string
 }
 
-// NewClientAuth returns the method named method ("" for the default: Basic
-// with a secret, none without, see DefaultClientAuth), with the credentials
-// it uses. It is the one place a method name becomes a method.
-func NewClientAuth(method, secret string, key *SigningKey) (ClientAuth, error) {
+// Credentials are what a client can authenticate with; a method uses the
+// one it needs.
+type Credentials struct {
+	Secret string
+	Key    *SigningKey
+	// AssertionSource, when set, supplies the client assertion of
+	// private_key_jwt instead of Key.
+	AssertionSource IdentitySource
+}
+
+// NewClientAuth returns the method named method, with the credentials it
+// uses. An empty method is the default: private_key_jwt with an assertion
+// source, client_secret_basic with a secret, none otherwise. It is the one
+// place a method name becomes a method.
+func NewClientAuth(method string, creds Credentials) (ClientAuth, error) {
 	if method == "" {
-		method = DefaultClientAuth(secret)
+		method = DefaultClientAuth(creds.Secret)
+		if creds.AssertionSource != nil {
+			method = AuthPrivateKeyJWT
+		}
 	}
 	switch method {
 	case AuthClientSecretBasic:
-		return SecretBasic{Secret: secret}, nil
+		return SecretBasic{Secret: creds.Secret}, nil
 	case AuthClientSecretPost:
-		return SecretPost{Secret: secret}, nil
+		return SecretPost{Secret: creds.Secret}, nil
 	case AuthClientSecretJWT:
-		return SecretJWT{Secret: secret}, nil
+		return SecretJWT{Secret: creds.Secret}, nil
 	case AuthPrivateKeyJWT:
-		if key == nil {
+		if creds.AssertionSource != nil {
+			return ClientAssertion{Source: creds.AssertionSource}, nil
+		}
+		if creds.Key == nil {
 			return nil, fmt.Errorf("%s needs a private key", method)
 		}
-		return PrivateKeyJWT{Key: key}, nil
+		return PrivateKeyJWT{Key: creds.Key}, nil
 	case AuthTLSClientAuth:
 		return TLSClientAuth{}, nil
 	case AuthSelfSignedTLSClientAuth:
@@ -91,8 +107,8 @@ func DefaultClientAuth(clientSecret string) string {
 type SecretBasic struct{ Secret string }
 
 func (SecretBasic) Method() string { return AuthClientSecretBasic }
-func (a SecretBasic) apply(w *wire, clientID, _ string, _ time.Time) error {
-	w.header.Set("Authorization", "Basic "+basicCredentials(clientID, a.Secret))
+func (a SecretBasic) apply(w *wire, s signer) error {
+	w.header.Set("Authorization", "Basic "+basicCredentials(s.clientID, a.Secret))
 	return nil
 }
 func (a SecretBasic) secrets() []string { return []string{a.Secret} }
@@ -101,8 +117,8 @@ func (a SecretBasic) secrets() []string { return []string{a.Secret} }
 type SecretPost struct{ Secret string }
 
 func (SecretPost) Method() string { return AuthClientSecretPost }
-func (a SecretPost) apply(w *wire, clientID, _ string, _ time.Time) error {
-	w.body.Set("client_id", clientID)
+func (a SecretPost) apply(w *wire, s signer) error {
+	w.body.Set("client_id", s.clientID)
 	w.body.Set("client_secret", a.Secret)
 	return nil
 }
@@ -112,12 +128,12 @@ func (a SecretPost) secrets() []string { return []string{a.Secret} }
 type SecretJWT struct{ Secret string }
 
 func (SecretJWT) Method() string { return AuthClientSecretJWT }
-func (a SecretJWT) apply(w *wire, clientID, endpoint string, now time.Time) error {
-	assertion, err := SecretAssertion(clientID, a.Secret, endpoint, now)
+func (a SecretJWT) apply(w *wire, s signer) error {
+	assertion, err := SecretAssertion(s.clientID, a.Secret, s.endpoint, s.now)
 	if err != nil {
 		return err
 	}
-	w.addAssertion(clientID, assertion)
+	w.addAssertion(s.clientID, assertion)
 	return nil
 }
 func (a SecretJWT) secrets() []string { return []string{a.Secret} }
@@ -126,18 +142,35 @@ func (a SecretJWT) secrets() []string { return []string{a.Secret} }
 type PrivateKeyJWT struct{ Key *SigningKey }
 
 func (PrivateKeyJWT) Method() string { return AuthPrivateKeyJWT }
-func (a PrivateKeyJWT) apply(w *wire, clientID, endpoint string, now time.Time) error {
+func (a PrivateKeyJWT) apply(w *wire, s signer) error {
 	if a.Key == nil {
 		return fmt.Errorf("%s needs a private key", AuthPrivateKeyJWT)
 	}
-	assertion, err := a.Key.ClientAssertion(clientID, endpoint, now)
+	assertion, err := a.Key.ClientAssertion(s.clientID, s.endpoint, s.now)
 	if err != nil {
 		return err
 	}
-	w.addAssertion(clientID, assertion)
+	w.addAssertion(s.clientID, assertion)
 	return nil
 }
 func (PrivateKeyJWT) secrets() []string { return nil }
+
+// ClientAssertion sends an identity token from Source (a CI system's OIDC
+// token) as the client assertion (RFC 7523 section 2.2): the wire format of
+// private_key_jwt, with a JWT the server verifies against the issuer it
+// trusts, as Microsoft Entra ID's federated credentials do.
+type ClientAssertion struct{ Source IdentitySource }
+
+func (ClientAssertion) Method() string { return AuthPrivateKeyJWT }
+func (a ClientAssertion) apply(w *wire, s signer) error {
+	assertion, err := s.identity(a.Source)
+	if err != nil {
+		return err
+	}
+	w.addAssertion(s.clientID, assertion)
+	return nil
+}
+func (ClientAssertion) secrets() []string { return nil }
 
 // TLSClientAuth is RFC 8705 section 2.1: the client's PKI certificate, set
 // in the Client's TLS configuration, is the credential; the request names
@@ -145,8 +178,8 @@ func (PrivateKeyJWT) secrets() []string { return nil }
 type TLSClientAuth struct{}
 
 func (TLSClientAuth) Method() string { return AuthTLSClientAuth }
-func (TLSClientAuth) apply(w *wire, clientID, _ string, _ time.Time) error {
-	w.setClientID(clientID)
+func (TLSClientAuth) apply(w *wire, s signer) error {
+	w.setClientID(s.clientID)
 	return nil
 }
 func (TLSClientAuth) secrets() []string { return nil }
@@ -156,8 +189,8 @@ func (TLSClientAuth) secrets() []string { return nil }
 type SelfSignedTLSClientAuth struct{}
 
 func (SelfSignedTLSClientAuth) Method() string { return AuthSelfSignedTLSClientAuth }
-func (SelfSignedTLSClientAuth) apply(w *wire, clientID, _ string, _ time.Time) error {
-	w.setClientID(clientID)
+func (SelfSignedTLSClientAuth) apply(w *wire, s signer) error {
+	w.setClientID(s.clientID)
 	return nil
 }
 func (SelfSignedTLSClientAuth) secrets() []string { return nil }
@@ -167,8 +200,8 @@ func (SelfSignedTLSClientAuth) secrets() []string { return nil }
 type NoClientAuth struct{}
 
 func (NoClientAuth) Method() string { return AuthNone }
-func (NoClientAuth) apply(w *wire, clientID, _ string, _ time.Time) error {
-	w.setClientID(clientID)
+func (NoClientAuth) apply(w *wire, s signer) error {
+	w.setClientID(s.clientID)
 	return nil
 }
 func (NoClientAuth) secrets() []string { return nil }

@@ -15,6 +15,9 @@ const (
 	KindToken Kind = iota
 	KindDiscovery
 	KindRevocation
+	// KindIdentity: an identity token source could not give its token, so
+	// the request that needed it was not sent.
+	KindIdentity
 )
 
 // Problem says what went wrong, where the status and the server's error
@@ -39,6 +42,13 @@ const (
 	// ProblemBadField: a token response whose member (Detail says which)
 	// has a type or value RFC 6749 section 5.1 does not allow.
 	ProblemBadField Problem = "bad-field"
+
+	// ProblemSourceMissing: what an identity token source reads is not
+	// there (a variable, a file, a command, a CI system's endpoint): the
+	// job is not set up for identity tokens. Detail says what is missing.
+	ProblemSourceMissing Problem = "source-missing"
+	// ProblemSourceFailed: the source is there but gave no token.
+	ProblemSourceFailed Problem = "source-failed"
 
 	// DiscoveryInvalidIssuer: the configured issuer is not an issuer
 	// identifier; nothing was fetched.
@@ -70,8 +80,11 @@ type Error struct {
 	Problem Problem
 
 	// What was attempted. URL is the token, revocation or metadata URL.
-	Grant         string
-	URL           string
+	Grant string
+	URL   string
+	// Source is the kind of identity token source at fault, for
+	// KindIdentity.
+	Source        string
 	ClientAuth    string
 	TokenTypeHint string
 
@@ -144,6 +157,8 @@ func (e *Error) Summary() string {
 		return "Authorization Server Discovery Failed"
 	case KindRevocation:
 		return "Token Revocation Failed"
+	case KindIdentity:
+		return "Identity Token Not Available"
 	}
 	return "Token Request Failed"
 }
@@ -175,6 +190,12 @@ func (e *Error) Report(hint string) string {
 			line("Document issuer", found)
 		}
 		line("Detail", e.Detail)
+	case KindIdentity:
+		line("Source", e.Source)
+		line("Grant type", e.Grant)
+		line("Client auth", e.ClientAuth)
+		line("CI endpoint", e.URL)
+		line("Detail", e.Detail)
 	case KindRevocation:
 		line("Revocation URL", e.URL)
 		line("Client auth", e.ClientAuth)
@@ -204,7 +225,9 @@ func (e *Error) Report(hint string) string {
 	case e.Body == "" && e.Problem == ProblemNotAToken:
 		line("Response", "empty body")
 	}
-	if e.Body != "" {
+	if e.Body != "" && e.Kind == KindIdentity && e.Source == "command" {
+		fmt.Fprintf(&b, "Standard error (first %d printable characters):\n  %s\n", snippetLen, e.Body)
+	} else if e.Body != "" {
 		ct := e.ContentType
 		if ct == "" {
 			ct = "no content type"
@@ -253,6 +276,8 @@ func (e *Error) headline() string {
 			return "The authorization server's metadata names a token endpoint the provider cannot use."
 		}
 		return "No authorization server metadata was found for the issuer."
+	case KindIdentity:
+		return "The token request was not sent: no identity token could be obtained from the " + e.Source + " source."
 	case KindRevocation:
 		switch {
 		case e.Problem == ProblemNotSent:
@@ -280,7 +305,8 @@ func (e *Error) headline() string {
 // fault.
 func (e *Error) Unreachable() bool {
 	return e.StatusCode == 0 && e.canceled == nil && e.Problem != ProblemNotSent && e.Problem != ProblemInsecure &&
-		(e.Kind != KindDiscovery || e.Problem == DiscoveryUnreachable)
+		(e.Kind != KindDiscovery || e.Problem == DiscoveryUnreachable) &&
+		(e.Kind != KindIdentity || e.URL != "" && e.Problem == ProblemSourceFailed)
 }
 
 // describeRetryAfter renders a Retry-After value (RFC 9110 section 10.2.3):

@@ -1,6 +1,7 @@
 package oauth2client
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"time"
@@ -40,12 +41,34 @@ type Grant interface {
 	secrets() []string
 }
 
-// signer is what a grant may need to build its parameters: the client's
-// identity, the endpoint the request goes to and the time.
+// signer is what a grant or a client authentication method may need to
+// build its part of a request: the client's identity, the endpoint the
+// request goes to, the time, and the Client that fetches identity tokens.
 type signer struct {
 	clientID string
 	endpoint string
 	now      time.Time
+
+	ctx    context.Context
+	client *Client
+	// fetched collects every identity token fetched for the request: they
+	// are secrets of it.
+	fetched *[]string
+}
+
+// identity fetches src's token for this request.
+func (s signer) identity(src IdentitySource) (string, error) {
+	if s.client == nil {
+		return "", errors.New("no client to fetch the identity token with")
+	}
+	token, err := src.fetch(s.ctx, s.client)
+	if err != nil {
+		return "", err
+	}
+	if s.fetched != nil {
+		*s.fetched = append(*s.fetched, token)
+	}
+	return token, nil
 }
 
 // ClientCredentials is the client credentials grant (RFC 6749 section 4.4):
@@ -85,23 +108,37 @@ func (g RefreshToken) params(signer) (url.Values, error) {
 }
 func (g RefreshToken) secrets() []string { return []string{g.RefreshToken} }
 
-// JWTBearer is the JWT bearer grant (RFC 7523 section 2.1), with either a
-// ready Assertion or Claims that Key signs for each request.
+// JWTBearer is the JWT bearer grant (RFC 7523 section 2.1), with one of a
+// ready Assertion, Claims that Key signs for each request, or an identity
+// token from Source (a CI system's OIDC token).
 type JWTBearer struct {
 	Assertion string
 	Claims    map[string]any
 	// Key signs Claims; iss defaults to the client ID, aud to the token
 	// endpoint (see SigningKey.BearerAssertion).
-	Key *SigningKey
+	Key    *SigningKey
+	Source IdentitySource
 }
 
 func (JWTBearer) GrantType() string { return GrantJWTBearer }
 
-// Replayable is true only for an assertion signed per request: a ready one
-// has one jti, which a server that checks replays accepts once.
-func (g JWTBearer) Replayable() bool { return g.Assertion == "" }
+// Replayable is true only for an assertion made anew for each attempt: a
+// ready one has one jti, which a server that checks replays accepts once.
+func (g JWTBearer) Replayable() bool {
+	if g.Source != nil {
+		return g.Source.Fresh()
+	}
+	return g.Assertion == ""
+}
 
 func (g JWTBearer) params(s signer) (url.Values, error) {
+	if g.Source != nil {
+		a, err := s.identity(g.Source)
+		if err != nil {
+			return nil, err
+		}
+		return url.Values{"assertion": {a}}, nil
+	}
 	if g.Assertion != "" {
 		return url.Values{"assertion": {g.Assertion}}, nil
 	}
@@ -116,24 +153,45 @@ func (g JWTBearer) params(s signer) (url.Values, error) {
 }
 func (g JWTBearer) secrets() []string { return []string{g.Assertion} }
 
-// TokenExchange is the token exchange grant (RFC 8693 section 2.1).
+// TokenExchange is the token exchange grant (RFC 8693 section 2.1). The
+// subject and actor tokens are given, or fetched from identity token
+// sources for each request.
 type TokenExchange struct {
 	SubjectToken       string
+	SubjectSource      IdentitySource
 	SubjectTokenType   string
 	ActorToken         string
+	ActorSource        IdentitySource
 	ActorTokenType     string
 	RequestedTokenType string
 }
 
 func (TokenExchange) GrantType() string { return GrantTokenExchange }
 
-// Replayable is false: a subject token may be single-use.
-func (TokenExchange) Replayable() bool { return false }
-func (g TokenExchange) params(signer) (url.Values, error) {
+// Replayable is false unless every token comes fresh from a source for each
+// attempt: a subject token may be single-use.
+func (g TokenExchange) Replayable() bool {
+	fresh := func(src IdentitySource) bool { return src != nil && src.Fresh() }
+	return fresh(g.SubjectSource) && (g.ActorToken == "" && g.ActorSource == nil || fresh(g.ActorSource))
+}
+
+func (g TokenExchange) params(s signer) (url.Values, error) {
+	subject, actor := g.SubjectToken, g.ActorToken
+	var err error
+	if g.SubjectSource != nil {
+		if subject, err = s.identity(g.SubjectSource); err != nil {
+			return nil, err
+		}
+	}
+	if g.ActorSource != nil {
+		if actor, err = s.identity(g.ActorSource); err != nil {
+			return nil, err
+		}
+	}
 	v := url.Values{}
 	for name, value := range map[string]string{
-		"subject_token": g.SubjectToken, "subject_token_type": g.SubjectTokenType,
-		"actor_token": g.ActorToken, "actor_token_type": g.ActorTokenType,
+		"subject_token": subject, "subject_token_type": g.SubjectTokenType,
+		"actor_token": actor, "actor_token_type": g.ActorTokenType,
 		"requested_token_type": g.RequestedTokenType,
 	} {
 		if value != "" {

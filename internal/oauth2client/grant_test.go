@@ -52,10 +52,13 @@ var knownGrants = []Grant{
 		Assertion: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
 		Claims:    map[string]any{"sub": "user-1", "scope": []any{"a", "b"}, "admin": true, "level": 2.5},
 		Key:       knownKey,
+		Source:    GitHubActionsSource{Audience: "https://auth.example.com"},
 	},
 	TokenExchange{
 		SubjectToken: "grant-subject-token-1", SubjectTokenType: "urn:ietf:params:oauth:token-type:access_token",
-		ActorToken: "grant-actor-token-1", ActorTokenType: "urn:ietf:params:oauth:token-type:jwt",
+		SubjectSource: FileSource{Path: "/var/run/secrets/tokens/ci"},
+		ActorToken:    "grant-actor-token-1", ActorTokenType: "urn:ietf:params:oauth:token-type:jwt",
+		ActorSource:        CommandSource{Args: []string{"ci-token", "--audience", "x"}},
 		RequestedTokenType: "urn:ietf:params:oauth:token-type:refresh_token",
 	},
 	CustomGrantType{Type: "urn:vendor:grant", Base: Password{Username: "joe", Password: "grant-password-2"}},
@@ -67,9 +70,19 @@ var knownClientAuths = []ClientAuth{
 	SecretPost{Secret: "auth-secret-post"},
 	SecretJWT{Secret: longSecret},
 	PrivateKeyJWT{Key: knownKey},
+	ClientAssertion{Source: AzureDevOpsSource{ServiceConnectionID: "00000000-0000-0000-0000-000000000001"}},
 	TLSClientAuth{},
 	SelfSignedTLSClientAuth{},
 	NoClientAuth{},
+}
+
+// knownSources holds one value of every IdentitySource type, likewise.
+var knownSources = []IdentitySource{
+	EnvSource{Name: "TFC_WORKLOAD_IDENTITY_TOKEN"},
+	FileSource{Path: "/var/run/secrets/tokens/ci"},
+	CommandSource{Args: []string{"buildkite-agent", "oidc", "request-token"}},
+	GitHubActionsSource{Audience: "api://AzureADTokenExchange"},
+	AzureDevOpsSource{ServiceConnectionID: "00000000-0000-0000-0000-000000000001"},
 }
 
 // fullRequest is a request with every field of its own set, around grant
@@ -179,10 +192,58 @@ func TestKnownGrants_complete(t *testing.T) {
 		requireSet(t, fmt.Sprintf("%T", a), reflect.ValueOf(a))
 	}
 	requireSet(t, "Request", reflect.ValueOf(fullRequest(knownGrants[0], knownClientAuths[0])))
+	if got, want := typeNames(knownSources), typesWithMethod(t, "Fresh"); !slices.Equal(got, want) {
+		t.Errorf("knownSources has %v, the package's identity token sources are %v: add the missing ones", got, want)
+	}
+	for _, src := range knownSources {
+		requireSet(t, fmt.Sprintf("%T", src), reflect.ValueOf(src))
+	}
+}
+
+// Every field of every source reaches the cache key, whichever place of a
+// request holds the source.
+func TestCacheKey_sources(t *testing.T) {
+	for i, src := range knownSources {
+		for name, req := range map[string]Request{
+			"client assertion": fullRequest(nil, ClientAssertion{Source: src}),
+			"jwt-bearer":       fullRequest(JWTBearer{Source: src}, nil),
+			"subject token":    fullRequest(TokenExchange{SubjectSource: src}, nil),
+			"actor token":      fullRequest(TokenExchange{ActorSource: src}, nil),
+		} {
+			base := CacheKey(ConsumerEphemeral, req)
+			for j, other := range knownSources {
+				if j == i {
+					continue
+				}
+				swapped := req
+				switch a := req.ClientAuth.(type) {
+				case ClientAssertion:
+					a.Source = other
+					swapped.ClientAuth = a
+				}
+				switch g := req.Grant.(type) {
+				case JWTBearer:
+					g.Source = other
+					swapped.Grant = g
+				case TokenExchange:
+					if g.SubjectSource != nil {
+						g.SubjectSource = other
+					} else {
+						g.ActorSource = other
+					}
+					swapped.Grant = g
+				}
+				if CacheKey(ConsumerEphemeral, swapped) == base {
+					t.Errorf("%s: %T and %T give the same key", name, src, other)
+				}
+			}
+		}
+	}
 }
 
 func TestNewClientAuth(t *testing.T) {
-	// Every method name has its type, and is the Method of exactly one.
+	// Every method name has its type, and is the Method of exactly one
+	// (private_key_jwt of two: a key's assertion or a source's).
 	for _, name := range ClientAuthMethods {
 		var of []ClientAuth
 		for _, a := range knownClientAuths {
@@ -190,11 +251,11 @@ func TestNewClientAuth(t *testing.T) {
 				of = append(of, a)
 			}
 		}
-		if len(of) != 1 {
-			t.Errorf("%s is the method of %d known types, want 1", name, len(of))
+		if want := map[bool]int{true: 2, false: 1}[name == AuthPrivateKeyJWT]; len(of) != want {
+			t.Errorf("%s is the method of %d known types, want %d", name, len(of), want)
 			continue
 		}
-		got, err := NewClientAuth(name, longSecret, knownKey)
+		got, err := NewClientAuth(name, Credentials{Secret: longSecret, Key: knownKey})
 		if err != nil {
 			t.Errorf("NewClientAuth(%q): %v", name, err)
 			continue
@@ -203,7 +264,7 @@ func TestNewClientAuth(t *testing.T) {
 			t.Errorf("NewClientAuth(%q) = %T (%s), want a %T", name, got, got.Method(), of[0])
 		}
 	}
-	if len(ClientAuthMethods) != len(knownClientAuths) {
+	if len(ClientAuthMethods) != len(knownClientAuths)-1 {
 		t.Errorf("%d method names for %d types", len(ClientAuthMethods), len(knownClientAuths))
 	}
 	for _, tc := range []struct {
@@ -217,15 +278,18 @@ func TestNewClientAuth(t *testing.T) {
 		{AuthClientSecretPost, "s3cret", nil, SecretPost{Secret: "s3cret"}},
 		{AuthNone, "s3cret", nil, NoClientAuth{}},
 	} {
-		got, err := NewClientAuth(tc.method, tc.secret, tc.key)
+		got, err := NewClientAuth(tc.method, Credentials{Secret: tc.secret, Key: tc.key})
 		if err != nil || got != tc.want {
 			t.Errorf("NewClientAuth(%q, %q) = %#v, %v; want %#v", tc.method, tc.secret, got, err, tc.want)
 		}
 	}
-	if _, err := NewClientAuth("bogus", "s3cret", nil); err == nil || !strings.Contains(err.Error(), `"bogus"`) {
+	if got, err := NewClientAuth("", Credentials{AssertionSource: EnvSource{Name: "X"}}); err != nil || got != (ClientAssertion{Source: EnvSource{Name: "X"}}) {
+		t.Errorf("the default with an assertion source: %#v, %v", got, err)
+	}
+	if _, err := NewClientAuth("bogus", Credentials{Secret: "s3cret"}); err == nil || !strings.Contains(err.Error(), `"bogus"`) {
 		t.Errorf("an unknown method: %v", err)
 	}
-	if _, err := NewClientAuth(AuthPrivateKeyJWT, "", nil); err == nil || !strings.Contains(err.Error(), "private key") {
+	if _, err := NewClientAuth(AuthPrivateKeyJWT, Credentials{}); err == nil || !strings.Contains(err.Error(), "private key") {
 		t.Errorf("private_key_jwt without a key: %v", err)
 	}
 }

@@ -49,6 +49,8 @@ func snippet(body []byte) string {
 // them in: as sent, form-encoded, path-escaped and inside a Basic header.
 type redactor struct {
 	forms []string
+	// secrets are the values it was built from.
+	secrets []string
 }
 
 const redacted = "[REDACTED]"
@@ -75,7 +77,7 @@ func newRedactor(secrets []string) *redactor {
 			add(e)
 		}
 	}
-	return &redactor{forms: forms}
+	return &redactor{forms: forms, secrets: secrets}
 }
 
 // escapings are the forms of s in HTML and JSON text: HTML-escaped with

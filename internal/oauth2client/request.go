@@ -6,13 +6,13 @@
 package oauth2client
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Where the grant parameters travel.
@@ -174,11 +174,15 @@ func (w *wire) target(endpoint string, inQuery bool) (string, url.Values, error)
 	return u.String(), body, nil
 }
 
-// tokenWire builds one token request, signing any assertion afresh.
-func (r *Request) tokenWire(now time.Time) (*wire, error) {
+// tokenWire builds one token request, signing any assertion afresh and
+// fetching any identity token anew, with c for what must be fetched.
+func (r *Request) tokenWire(ctx context.Context, c *Client) (*wire, error) {
 	w := newWire(r.Headers)
+	var fetched []string
+	s := signer{clientID: r.ClientID, endpoint: r.TokenURL, now: c.now(), ctx: ctx, client: c, fetched: &fetched}
+	defer func() { w.signed = append(w.signed, fetched...) }()
 	g := r.grant()
-	params, err := g.params(signer{clientID: r.ClientID, endpoint: r.TokenURL, now: now})
+	params, err := g.params(s)
 	if err != nil {
 		return w, err
 	}
@@ -199,18 +203,20 @@ func (r *Request) tokenWire(now time.Time) (*wire, error) {
 	for k, v := range r.ExtraParams {
 		w.params.Set(k, v)
 	}
-	return w, r.auth().apply(w, r.ClientID, r.TokenURL, now)
+	return w, r.auth().apply(w, s)
 }
 
 // revocationWire builds one RFC 7009 revocation request for token, with
 // the client authentication of r: every parameter in the body.
-func (r *Request) revocationWire(endpoint, token, hint string, now time.Time) (*wire, error) {
+func (r *Request) revocationWire(ctx context.Context, c *Client, endpoint, token, hint string) (*wire, error) {
 	w := newWire(r.Headers)
 	w.params.Set("token", token)
 	if hint != "" {
 		w.params.Set("token_type_hint", hint)
 	}
-	return w, r.auth().apply(w, r.ClientID, endpoint, now)
+	var fetched []string
+	defer func() { w.signed = append(w.signed, fetched...) }()
+	return w, r.auth().apply(w, signer{clientID: r.ClientID, endpoint: endpoint, now: c.now(), ctx: ctx, client: c, fetched: &fetched})
 }
 
 // secrets lists every value of the request that must never be shown, before

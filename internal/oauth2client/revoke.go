@@ -56,7 +56,7 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 	)
 	stats := c.withRetry(ctx, fail.redact.String(redactURL(endpoint)), func() attemptResult {
 		// Built anew for each attempt: a client assertion has a fresh jti.
-		w, err := req.revocationWire(endpoint, token, hint, c.now())
+		w, err := req.revocationWire(ctx, c, endpoint, token, hint)
 		signed = append(signed, w.signed...)
 		if err != nil {
 			buildErr = err
