@@ -56,7 +56,9 @@ type providerConfig struct {
 	// server's metadata.
 	clientAuth string
 	signingKey *oauth2client.SigningKey
-	tls        *tls.Config
+	// assertionSource supplies the client assertion, when set.
+	assertionSource oauth2client.IdentitySource
+	tls             *tls.Config
 
 	scopes      []string
 	audience    string
@@ -139,6 +141,20 @@ func parseConfig(c providerModel) (*providerConfig, diag.Diagnostics) {
 			cfg.unknown = v.name
 		}
 	}
+	if cfg.unknown == "" && containsUnknown(c.ClientAssertionSource) {
+		cfg.unknown = "client_assertion_source"
+	}
+	if cfg.unknown == "" && !c.ClientAssertionSource.IsNull() {
+		raw, err := c.ClientAssertionSource.ToTerraformValue(context.Background())
+		var v values
+		if err == nil {
+			v, err = readValues(raw)
+		}
+		if err != nil {
+			diags.AddAttributeError(path.Root("client_assertion_source"), "Invalid Identity Token Source", sentence(err.Error()))
+		}
+		cfg.assertionSource = sourceFrom(v)
+	}
 	cfg.cache = c.Cache.IsNull() || c.Cache.ValueBool()
 	cfg.allowHTTP = c.AllowHTTP.ValueBool()
 	cfg.scopes = stringList(c.Scopes)
@@ -206,8 +222,27 @@ func parseConfig(c providerModel) (*providerConfig, diag.Diagnostics) {
 			cfg.signingKey = key
 		}
 	}
+	if cfg.assertionSource != nil {
+		for _, other := range []struct{ name, value string }{{"client_secret", cfg.clientSecret}, {"private_key", privateKey}} {
+			if other.value != "" {
+				diags.AddAttributeError(path.Root("client_assertion_source"), "Conflicting Client Credentials",
+					fmt.Sprintf("client_assertion_source supplies the client's credential, and %s is set too (in %s). "+
+						"Remove one of them: a client authenticates with one credential.", other.name, cfg.from[other.name]))
+			}
+		}
+		if cfg.clientAuth != "" && cfg.clientAuth != oauth2client.AuthPrivateKeyJWT {
+			diags.AddAttributeError(path.Root("client_auth"), "Client Authentication Method Does Not Fit",
+				fmt.Sprintf("client_assertion_source sends a client assertion, which is the private_key_jwt method, but "+
+					"client_auth is %q. Remove client_auth, or set it to \"private_key_jwt\".", cfg.clientAuth))
+		}
+		if cfg.clientID == "" {
+			diags.AddAttributeError(path.Root("client_id"), "Missing Client ID",
+				"client_assertion_source sends a client assertion, which the server matches to a client by client_id, "+
+					"but none is set. Set client_id or the "+envClientID+" environment variable.")
+		}
+	}
 	if cfg.clientID == "" && cfg.clientSecret == "" && privateKey == "" && tlsOptions.ClientCertificatePEM == "" &&
-		!hasHeader(cfg.headers, "Authorization") {
+		cfg.assertionSource == nil && !hasHeader(cfg.headers, "Authorization") {
 		// Caught here, before anything is sent: a request that names no
 		// client at all is refused by every server, often with an error
 		// that does not say so.
@@ -216,7 +251,7 @@ func parseConfig(c providerModel) (*providerConfig, diag.Diagnostics) {
 				"certificate. Set client_id (or the "+envClientID+" environment variable) to the client registered "+
 				"at the authorization server, with the credential its client authentication method needs.")
 	}
-	if cfg.clientAuth == oauth2client.AuthPrivateKeyJWT && privateKey == "" {
+	if cfg.clientAuth == oauth2client.AuthPrivateKeyJWT && privateKey == "" && cfg.assertionSource == nil {
 		diags.AddAttributeError(path.Root("private_key"), "Missing Private Key",
 			"client_auth is \"private_key_jwt\", which signs client assertions with a private key, but none is set. "+
 				"Set private_key or the "+envPrivateKey+" environment variable.")
@@ -290,6 +325,9 @@ func (cfg *providerConfig) validate(diags *diag.Diagnostics) {
 	// With issuer_url and no client_auth, the method is picked at discovery
 	// and checked in clientAuthFor.
 	method := cfg.clientAuth
+	if method == "" && cfg.assertionSource != nil {
+		method = oauth2client.AuthPrivateKeyJWT
+	}
 	if method == "" && cfg.issuerURL == "" {
 		method = oauth2client.DefaultClientAuth(cfg.clientSecret)
 	}
@@ -368,7 +406,9 @@ func (cfg *providerConfig) baseRequest(tokenURL, method string) (oauth2client.Re
 			return oauth2client.Request{}, diags
 		}
 	}
-	auth, err := oauth2client.NewClientAuth(method, cfg.clientSecret, cfg.signingKey)
+	auth, err := oauth2client.NewClientAuth(method, oauth2client.Credentials{
+		Secret: cfg.clientSecret, Key: cfg.signingKey, AssertionSource: cfg.assertionSource,
+	})
 	if err != nil {
 		diags.AddAttributeError(path.Root("client_auth"), "Invalid Client Authentication Method", sentence(err.Error()))
 		return oauth2client.Request{}, diags

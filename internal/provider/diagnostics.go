@@ -61,8 +61,56 @@ func hint(e *oauth2client.Error) string {
 		return discoveryHint(e)
 	case oauth2client.KindRevocation:
 		return revocationHint(e)
+	case oauth2client.KindIdentity:
+		return identityHint(e)
 	}
 	return tokenHint(e)
+}
+
+// identityHint says how to set up the job for the identity token source
+// at fault. The CI systems' own names for what enables their tokens come
+// from their documentation.
+func identityHint(e *oauth2client.Error) string {
+	if e.Problem == oauth2client.ProblemSourceMissing {
+		switch e.Source {
+		case "github_actions":
+			return "This does not run in a GitHub Actions job that may request identity tokens. GitHub sets " +
+				oauth2client.EnvGitHubRequestURL + " and " + oauth2client.EnvGitHubRequestToken + " only for jobs whose " +
+				"workflow or job grants `permissions: id-token: write`; add it to the job."
+		case "azure_devops":
+			return "This does not run in an Azure Pipelines job that can request identity tokens. Azure Pipelines sets " +
+				oauth2client.EnvAzureDevOpsURL + " in every job, but " + oauth2client.EnvAzureDevOpsToken + " only when " +
+				"the step maps it (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)); service_connection_id must name an " +
+				"Azure Resource Manager service connection that uses workload identity federation."
+		case "env":
+			return "Set the variable in the job: on GitLab CI, declare it with the id_tokens keyword (with the aud the " +
+				"server expects); on HCP Terraform, TFC_WORKLOAD_IDENTITY_TOKEN is set in runs of a workspace with " +
+				"workload identity configured (a TFC_WORKLOAD_IDENTITY_AUDIENCE variable); Spacelift sets " +
+				"SPACELIFT_OIDC_TOKEN, CircleCI CIRCLE_OIDC_TOKEN_V2 and Bitbucket Pipelines BITBUCKET_STEP_OIDC_TOKEN " +
+				"(for steps with oidc: true)."
+		case "file":
+			return "Check the path. For a Kubernetes service account token, mount a projected volume with a " +
+				"serviceAccountToken source (with the audience the server expects) at that path; " +
+				"AZURE_FEDERATED_TOKEN_FILE is mounted by the Azure workload identity webhook."
+		case "command":
+			return "Install the command in the job's image, or give its full path in command."
+		}
+		return ""
+	}
+	switch {
+	case e.Source == "command":
+		return "Check that the command prints the token on its standard output when run in this job, as the same " +
+			"user; its standard error above says why it did not."
+	case e.StatusCode == 401 || e.StatusCode == 403:
+		return "The CI system's token endpoint refused the job's request credential: it may have expired (it lasts as " +
+			"long as the job) or lack the permission to request identity tokens."
+	case e.StatusCode == 404 && e.Source == "azure_devops":
+		return "Check service_connection_id: it must be the ID of a service connection of this project that uses " +
+			"workload identity federation, which the pipeline is allowed to use."
+	case e.StatusCode >= 500:
+		return "The CI system's token endpoint failed to answer. Try again later."
+	}
+	return reachabilityHint(e, "the CI system's token endpoint")
 }
 
 func tokenHint(e *oauth2client.Error) string {

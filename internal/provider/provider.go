@@ -70,6 +70,8 @@ type providerModel struct {
 	ProxyURL     types.String `tfsdk:"proxy_url"`
 	AllowHTTP    types.Bool   `tfsdk:"allow_insecure_http"`
 
+	ClientAssertionSource types.Object `tfsdk:"client_assertion_source"`
+
 	IssuerURL          types.String `tfsdk:"issuer_url"`
 	RevocationURL      types.String `tfsdk:"revocation_url"`
 	PrivateKey         types.String `tfsdk:"private_key"`
@@ -125,6 +127,12 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Optional:  true,
 				Sensitive: true,
 			},
+			"client_assertion_source": sourceAttr("Where to get the client's assertion (RFC 7523 section 2.2, sent " +
+				"with `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`) for every request: " +
+				"an identity token a CI system issues to the job, which the server verifies against the issuer it trusts, " +
+				"as Microsoft Entra ID's federated credentials and Keycloak's federated client authentication do. The " +
+				"wire format is `private_key_jwt`'s, so `client_auth` defaults to `private_key_jwt` when this is set. It " +
+				"cannot be combined with `client_secret` or `private_key`.").providerAttribute(),
 			"client_auth": schema.StringAttribute{
 				MarkdownDescription: "How the client authenticates to the token endpoint: " + valuesList(oauth2client.ClientAuthMethods) +
 					". `client_secret_basic` sends `client_id` and `client_secret` form-encoded in an HTTP Basic header " +
@@ -132,8 +140,8 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"and `private_key_jwt` send a short-lived JWT client assertion (RFC 7523 section 2.2, OpenID Connect " +
 					"Core section 9) signed HS256 with the client secret or with `private_key`; `tls_client_auth` and " +
 					"`self_signed_tls_client_auth` (RFC 8705) authenticate with `client_certificate_pem`; `none` sends only " +
-					"`client_id` (public clients). Defaults to `client_secret_basic` when a client secret is set and `none` " +
-					"otherwise, or, with `issuer_url`, to what the server supports. Falls back to `" + envClientAuth + "`. " +
+					"`client_id` (public clients). Defaults to `private_key_jwt` with `client_assertion_source`, to " +
+					"`client_secret_basic` when a client secret is set, and to `none` otherwise, or, with `issuer_url`, to what the server supports. Falls back to `" + envClientAuth + "`. " +
 					"The provider never retries with another method.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(oauth2client.ClientAuthMethods...)},

@@ -63,6 +63,9 @@ func (d *providerData) endpoints(ctx context.Context) (oauth2client.Request, str
 		revocation = md.RevocationEndpoint
 	}
 	method := cfg.clientAuth
+	if method == "" && cfg.assertionSource != nil {
+		method = oauth2client.AuthPrivateKeyJWT
+	}
 	if method == "" {
 		method = oauth2client.PickClientAuth(md.TokenEndpointAuthMethodsSupported, cfg.clientSecret != "", cfg.signingKey != nil)
 		if method == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"strings"
 	"time"
 	"unicode"
@@ -79,9 +80,10 @@ func readToken(ctx context.Context, data *providerData, raw tftypes.Value) (cont
 	call.revocation = revocation
 	call.req, d = mergeRequest(base, in, data.config)
 	diags.Append(d...)
-	for _, s := range call.req.Secrets() {
-		ctx = maskSecrets(ctx, s)
-	}
+	ctx = maskSecrets(ctx, call.req.Secrets()...)
+	// The CI systems' request credentials, and tokens in variables the
+	// identity token sources read, never reach a log line either.
+	ctx = maskSecrets(ctx, ciSecrets(call.req)...)
 	return ctx, call, diags
 }
 
@@ -169,6 +171,28 @@ func fetchToken(ctx context.Context, data *providerData, call *tokenCall, consum
 				"bearer tokens.", printable(token.TokenType), printable(token.TokenType)))
 	}
 	return ctx, token, diags
+}
+
+// ciSecrets are the values in the environment that identity token sources
+// of req read: the CI systems' request credentials and env sources' tokens.
+func ciSecrets(req oauth2client.Request) []string {
+	out := []string{os.Getenv(oauth2client.EnvGitHubRequestToken), os.Getenv(oauth2client.EnvAzureDevOpsToken)}
+	var sources []oauth2client.IdentitySource
+	if a, ok := req.ClientAuth.(oauth2client.ClientAssertion); ok {
+		sources = append(sources, a.Source)
+	}
+	switch g := req.Grant.(type) {
+	case oauth2client.JWTBearer:
+		sources = append(sources, g.Source)
+	case oauth2client.TokenExchange:
+		sources = append(sources, g.SubjectSource, g.ActorSource)
+	}
+	for _, src := range sources {
+		if env, ok := src.(oauth2client.EnvSource); ok {
+			out = append(out, os.Getenv(env.Name))
+		}
+	}
+	return out
 }
 
 func valueOr(s *string) string {
