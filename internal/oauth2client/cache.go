@@ -189,7 +189,7 @@ func writeKey(w io.Writer, v reflect.Value) {
 		return
 	}
 	if v.CanInterface() {
-		if k, ok := v.Interface().(keyer); ok && !(v.Kind() == reflect.Pointer && v.IsNil()) {
+		if k, ok := v.Interface().(keyer); ok && (v.Kind() != reflect.Pointer || !v.IsNil()) {
 			s := k.cacheKey()
 			_, _ = fmt.Fprintf(w, "key%d:%s;", len(s), s)
 			return

@@ -180,7 +180,7 @@ func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, err
 			fail.Cause = err.Error()
 			fail.Timeout = isTimeout(err)
 			fail.CertificateRejected = isCertificateError(err)
-			c.finish(fail)
+			_ = c.finish(fail)
 			return nil, fail
 		}
 		if md == nil {

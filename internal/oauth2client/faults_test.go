@@ -229,15 +229,15 @@ func TestFault_503TwiceThen200(t *testing.T) {
 	// would be refused by a server that remembers them.
 	jtis := map[string]bool{}
 	for _, a := range assertions {
-		jtis[jwtClaim(t, a, "jti")] = true
+		jtis[jwtID(t, a)] = true
 	}
 	if len(assertions) != 3 || len(jtis) != 3 {
 		t.Errorf("%d assertions with %d distinct jti, want 3 and 3", len(assertions), len(jtis))
 	}
 }
 
-// jwtClaim reads one claim of a compact JWT, unverified.
-func jwtClaim(t *testing.T, jwt, name string) string {
+// jwtID reads the jti claim of a compact JWT, unverified.
+func jwtID(t *testing.T, jwt string) string {
 	t.Helper()
 	parts := strings.Split(jwt, ".")
 	if len(parts) != 3 {
@@ -251,7 +251,7 @@ func jwtClaim(t *testing.T, jwt, name string) string {
 	if err := json.Unmarshal(raw, &claims); err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprint(claims[name])
+	return fmt.Sprint(claims["jti"])
 }
 
 func TestFault_retryAfter(t *testing.T) {
@@ -710,7 +710,7 @@ func TestFault_revocationRetried(t *testing.T) {
 	var calls atomic.Int32
 	var jtis sync.Map
 	rs := newRevocationServer(t, func(w http.ResponseWriter, got revocationRequest) {
-		jtis.Store(jwtClaim(t, got.form.Get("client_assertion"), "jti"), true)
+		jtis.Store(jwtID(t, got.form.Get("client_assertion")), true)
 		if calls.Add(1) == 1 {
 			w.Header().Set("Retry-After", "3")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -902,7 +902,7 @@ func TestFault_retryPerGrant(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				if len(assertions) != 2 || assertions[0] == "" || assertions[0] == assertions[1] ||
-					jwtClaim(t, assertions[0], "jti") == jwtClaim(t, assertions[1], "jti") {
+					jwtID(t, assertions[0]) == jwtID(t, assertions[1]) {
 					t.Errorf("assertions %q: want one signed afresh for each attempt", assertions)
 				}
 			}

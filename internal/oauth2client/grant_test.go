@@ -613,7 +613,8 @@ func TestCacheKey_identicalRequestsShareAKey(t *testing.T) {
 	}
 	for _, g := range knownGrants {
 		for _, a := range knownClientAuths {
-			if CacheKey(ConsumerDataSource, fullRequest(g, a)) != CacheKey(ConsumerDataSource, fullRequest(g, a)) {
+			first, second := fullRequest(g, a), fullRequest(g, a)
+			if CacheKey(ConsumerDataSource, first) != CacheKey(ConsumerDataSource, second) {
 				t.Errorf("%T with %T: identical requests gave different keys", g, a)
 			}
 		}

@@ -133,7 +133,7 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 	fail.Timeout = last.Timeout
 	fail.CertificateRejected = last.CertificateRejected
 	fail.Problem = last.Problem
-	c.finish(fail)
+	_ = c.finish(fail)
 	if !lastFinal {
 		// No answer, or one that could not be read.
 		if last.StatusCode != 0 && len(lastBody) > 0 && (last.StatusCode < 200 || last.StatusCode >= 300) {

@@ -37,7 +37,11 @@ func BenchmarkReadDataSource(b *testing.B) {
 	(&tokenDataSource{}).Schema(ctx, datasource.SchemaRequest{}, &schema)
 	dsType := schema.Schema.Type().TerraformType(ctx)
 	attrs := map[string]tftypes.Value{}
-	for name, typ := range dsType.(tftypes.Object).AttributeTypes {
+	dsObject, ok := dsType.(tftypes.Object)
+	if !ok {
+		b.Fatalf("the data source's type is %T", dsType)
+	}
+	for name, typ := range dsObject.AttributeTypes {
 		attrs[name] = tftypes.NewValue(typ, nil)
 	}
 	attrs["scopes"] = tftypes.NewValue(tftypes.List{ElementType: tftypes.String},
@@ -53,7 +57,11 @@ func BenchmarkReadDataSource(b *testing.B) {
 	}
 	provType := provSchema.Provider.ValueType()
 	provAttrs := map[string]tftypes.Value{}
-	for name, typ := range provType.(tftypes.Object).AttributeTypes {
+	provObject, ok := provType.(tftypes.Object)
+	if !ok {
+		b.Fatalf("the provider's type is %T", provType)
+	}
+	for name, typ := range provObject.AttributeTypes {
 		provAttrs[name] = tftypes.NewValue(typ, nil)
 	}
 	provAttrs["token_url"] = tftypes.NewValue(tftypes.String, srv.URL+"/token")
