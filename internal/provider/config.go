@@ -56,6 +56,8 @@ type providerConfig struct {
 	// server's metadata.
 	clientAuth string
 	signingKey *oauth2client.SigningKey
+	// hasClientCertificate says whether a TLS client certificate is set.
+	hasClientCertificate bool
 	// assertionSource supplies the client assertion, when set.
 	assertionSource oauth2client.IdentitySource
 	tls             *tls.Config
@@ -127,6 +129,7 @@ func parseConfig(c providerModel) (*providerConfig, diag.Diagnostics) {
 		InsecureSkipVerify:   c.InsecureSkipVerify.ValueBool(),
 	}
 	proxyURL := str("proxy_url", c.ProxyURL, "")
+	cfg.hasClientCertificate = tlsOptions.ClientCertificatePEM != ""
 	for _, v := range []struct {
 		name  string
 		value attr.Value
@@ -240,16 +243,6 @@ func parseConfig(c providerModel) (*providerConfig, diag.Diagnostics) {
 				"client_assertion_source sends a client assertion, which the server matches to a client by client_id, "+
 					"but none is set. Set client_id or the "+envClientID+" environment variable.")
 		}
-	}
-	if cfg.clientID == "" && cfg.clientSecret == "" && privateKey == "" && tlsOptions.ClientCertificatePEM == "" &&
-		cfg.assertionSource == nil && !hasHeader(cfg.headers, "Authorization") {
-		// Caught here, before anything is sent: a request that names no
-		// client at all is refused by every server, often with an error
-		// that does not say so.
-		diags.AddAttributeError(path.Root("client_id"), "Missing Client Identity",
-			"The provider has no client identity at all: no client_id, client secret, private key or client "+
-				"certificate. Set client_id (or the "+envClientID+" environment variable) to the client registered "+
-				"at the authorization server, with the credential its client authentication method needs.")
 	}
 	if cfg.clientAuth == oauth2client.AuthPrivateKeyJWT && privateKey == "" && cfg.assertionSource == nil {
 		diags.AddAttributeError(path.Root("private_key"), "Missing Private Key",
@@ -400,17 +393,36 @@ func (cfg *providerConfig) clientOptions(now func() time.Time, userAgent string,
 func (cfg *providerConfig) baseRequest(tokenURL, method string) (oauth2client.Request, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if cfg.clientAuth == "" && cfg.issuerURL != "" {
-		// Picked at discovery: checked now that it is known.
-		checkClientCredentials(&diags, method, cfg.clientID, cfg.clientSecret)
+		// Picked at discovery: checked now that it is known. Reported
+		// without a path, since they name the provider's attributes and
+		// this runs for a token.
+		var found diag.Diagnostics
+		checkClientCredentials(&found, method, cfg.clientID, cfg.clientSecret)
+		for _, d := range found.Errors() {
+			diags.AddError(d.Summary(), d.Detail())
+		}
 		if diags.HasError() {
 			return oauth2client.Request{}, diags
 		}
+	}
+	if cfg.clientID == "" && cfg.clientSecret == "" && cfg.signingKey == nil && !cfg.hasClientCertificate &&
+		cfg.assertionSource == nil && !hasHeader(cfg.headers, "Authorization") {
+		// Caught before anything is sent (not at validate, where the
+		// environment may not hold the settings yet): a request that names
+		// no client at all is refused by every server, often with an error
+		// that does not say so.
+		diags.AddError("Missing Client Identity",
+			"The provider has no client identity at all: no client_id, client secret, private key, client "+
+				"certificate or client_assertion_source. Set client_id (or the "+envClientID+" environment variable) "+
+				"to the client registered at the authorization server, with the credential its client "+
+				"authentication method needs.")
+		return oauth2client.Request{}, diags
 	}
 	auth, err := oauth2client.NewClientAuth(method, oauth2client.Credentials{
 		Secret: cfg.clientSecret, Key: cfg.signingKey, AssertionSource: cfg.assertionSource,
 	})
 	if err != nil {
-		diags.AddAttributeError(path.Root("client_auth"), "Invalid Client Authentication Method", sentence(err.Error()))
+		diags.AddError("Invalid Client Authentication Method", sentence(err.Error()))
 		return oauth2client.Request{}, diags
 	}
 	return oauth2client.Request{

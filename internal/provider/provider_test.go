@@ -521,3 +521,25 @@ func TestAccProvider_cacheKeepsKindsApart(t *testing.T) {
 			"shares its own", many, onlyEphemeral+onlyData)
 	}
 }
+
+// A configuration that names no client at all fails before anything is
+// sent, naming client_id and its environment variable.
+func TestAccProvider_noClientIdentity(t *testing.T) {
+	srv := basicServer(t)
+	unitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "oauth2" {
+  token_url = %q
+}
+
+data "oauth2_token" "test" {}
+`, srv.URL),
+			ExpectError: regexp.MustCompile(`Missing Client Identity[\s\S]*client_id[\s\S]*OAUTH2_CLIENT_ID`),
+		}},
+	})
+	if n := srv.TokenRequests(); n != 0 {
+		t.Errorf("%d token requests were sent without a client identity", n)
+	}
+}
