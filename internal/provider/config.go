@@ -406,16 +406,18 @@ func (cfg *providerConfig) baseRequest(tokenURL, method string) (oauth2client.Re
 		}
 	}
 	if cfg.clientID == "" && cfg.clientSecret == "" && cfg.signingKey == nil && !cfg.hasClientCertificate &&
-		cfg.assertionSource == nil && !hasHeader(cfg.headers, "Authorization") {
+		cfg.assertionSource == nil && !hasHeader(cfg.headers, "Authorization") && cfg.clientAuth != oauth2client.AuthNone {
 		// Caught before anything is sent (not at validate, where the
 		// environment may not hold the settings yet): a request that names
-		// no client at all is refused by every server, often with an error
-		// that does not say so.
+		// no client at all is refused by almost every server, often with an
+		// error that does not say so. An explicit client_auth = "none" says
+		// the server wants none (Google Cloud's Security Token Service).
 		diags.AddError("Missing Client Identity",
 			"The provider has no client identity at all: no client_id, client secret, private key, client "+
 				"certificate or client_assertion_source. Set client_id (or the "+envClientID+" environment variable) "+
 				"to the client registered at the authorization server, with the credential its client "+
-				"authentication method needs.")
+				"authentication method needs; for a server that takes requests from no client at all, such as a "+
+				"security token service, set client_auth = \"none\".")
 		return oauth2client.Request{}, diags
 	}
 	auth, err := oauth2client.NewClientAuth(method, oauth2client.Credentials{
