@@ -1,8 +1,18 @@
 // Package oauth2client fetches OAuth2 access tokens (RFC 6749) from a token
 // endpoint and normalises the many dialects servers answer in. It knows
-// nothing of Terraform: the provider maps its configuration onto a Request and
-// the result back onto its schema, so this package is tested with plain
-// `go test` against real HTTP servers.
+// nothing of Terraform, and is tested with plain `go test` against real HTTP
+// servers.
+//
+// A Request holds one Grant (grant.go) and one ClientAuth (clientauth.go),
+// each a type that knows its wire parameters, its secrets and, for grants,
+// whether a request may be sent twice; identity token sources (source.go)
+// plug into both. One builder (the wire in this file) makes token and
+// revocation requests before anything is sent; Client.Fetch sends token
+// requests through golang.org/x/oauth2, wrapped in one place (client.go).
+// Every failure is an *Error (errors.go) whose text is redacted with the
+// request's own secrets, assertions and identity tokens included, and says
+// what happened in protocol terms: advice that names the provider's
+// attributes is the provider's to give.
 package oauth2client
 
 import (

@@ -1,6 +1,10 @@
 // Package provider is the Terraform glue around internal/oauth2client: the
-// provider block, the oauth2_token data source and ephemeral resource, and
-// the mapping between their schemas and a token request.
+// provider block (this file) and its one parse (config.go), the oauth2_token
+// data source and ephemeral resource with one attribute table
+// (token_schema.go, token_grants.go, token_sources.go) through which they read
+// their configuration and write their results, the mapping onto a token
+// request (token.go), and every sentence that tells a user what to change
+// (diagnostics.go).
 package provider
 
 import (
