@@ -1,9 +1,6 @@
 package dextest_test
 
 import (
-	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +9,7 @@ import (
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/ciissuer"
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/dextest"
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/testproc"
 )
 
 // A CI identity token from a stand-in CI issuer is exchanged at Dex for a
@@ -239,27 +237,7 @@ func TestSubjectEncoding(t *testing.T) {
 func exchange(t *testing.T, dex *dextest.Server, c dextest.Client, form url.Values) (int, map[string]any) {
 	t.Helper()
 	form.Set("grant_type", dextest.TokenExchangeGrant)
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, dex.TokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(c.ID), url.QueryEscape(c.Secret))
-	resp, err := dex.HTTPClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body map[string]any
-	if err := json.Unmarshal(raw, &body); err != nil {
-		t.Fatalf("token endpoint: HTTP %d, not JSON: %v", resp.StatusCode, err)
-	}
-	return resp.StatusCode, body
+	return testproc.PostToken(t, dex.HTTPClient, dex.TokenURL, c.ID, c.Secret, form)
 }
 
 func asString(v any) string {

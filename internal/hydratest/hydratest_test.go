@@ -1,10 +1,8 @@
 package hydratest_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/ciissuer"
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/hydratest"
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/testproc"
 )
 
 // A CI identity token, minted by a stand-in CI issuer that Hydra trusts,
@@ -257,32 +256,10 @@ func jwtBearer(assertion, scope string) url.Values {
 	return url.Values{"grant_type": {hydratest.JWTBearerGrant}, "assertion": {assertion}, "scope": {scope}}
 }
 
-// tokenRequest posts form to Hydra's token endpoint with client_secret_basic
-// (form-urlencoded credentials, RFC 6749 section 2.3.1) and returns the
-// status and the JSON body.
+// tokenRequest posts form to Hydra's token endpoint with client_secret_basic.
 func tokenRequest(t *testing.T, hydra *hydratest.Server, c hydratest.Client, form url.Values) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, hydra.TokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(c.ID), url.QueryEscape(c.Secret))
-	resp, err := hydra.HTTPClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body map[string]any
-	if err := json.Unmarshal(raw, &body); err != nil {
-		t.Fatalf("token endpoint: HTTP %d, not JSON: %v", resp.StatusCode, err)
-	}
-	return resp.StatusCode, body
+	return testproc.PostToken(t, hydra.HTTPClient, hydra.TokenURL, c.ID, c.Secret, form)
 }
 
 func asString(v any) string {
