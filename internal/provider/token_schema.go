@@ -152,6 +152,7 @@ var otherTokenAttributes = map[string]tokenAttr{
 		description: "The type of the issued token in a token exchange (RFC 8693 section 2.2.1); null when the " +
 			"server did not say.",
 		result: func(t *oauth2client.Token) tftypes.Value { return tfString(t.IssuedTokenType) }},
+	"token_file": tokenFileAttribute,
 	"revoke_on_close": {kind: kindBool, optional: true, ephemeralOnly: true,
 		description: "Revoke the access token, and the refresh token when one was issued, at the revocation " +
 			"endpoint (RFC 7009) when Terraform closes the ephemeral resource, at the end of the plan or apply " +
