@@ -288,13 +288,22 @@ func renewalFailure(err error) string {
 	return summary + ": " + detail
 }
 
-// tokenFileRenewalFailed warns that a renewal failed and when the next
-// attempt is.
-func tokenFileRenewalFailed(s *tokenFileSettings, err error, expires, retry time.Time) diag.Diagnostic {
+// tokenFileRenewalFailed warns that a renewal failed at now and when the
+// next attempt is.
+func tokenFileRenewalFailed(s *tokenFileSettings, err error, now, expires, retry time.Time) diag.Diagnostic {
 	return diag.NewAttributeWarningDiagnostic(path.Root("token_file"), "Token File Not Renewed",
-		fmt.Sprintf("Renewing the token in %s failed. The file keeps the token it holds, valid until %s, and the "+
-			"provider tries again at %s.\n\n%s", s.path, expires.UTC().Format(time.RFC3339),
-			retry.UTC().Format(time.RFC3339), renewalFailure(err)))
+		fmt.Sprintf("Renewing the token in %s failed. The file keeps the token it holds, which expires in %s (at "+
+			"%s), and the provider tries again in %s.\n\n%s", s.path, roughly(expires.Sub(now)),
+			expires.UTC().Format(time.RFC3339), roughly(retry.Sub(now)), renewalFailure(err)))
+}
+
+// roughly is a duration as precise as it needs to be: seconds for minutes,
+// milliseconds for seconds.
+func roughly(d time.Duration) string {
+	if d >= time.Minute {
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 // tokenFileExpired is the error of the renewal that gives up.

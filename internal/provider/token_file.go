@@ -303,7 +303,7 @@ func (f *tokenFile) renew(ctx context.Context, data *providerData) (time.Time, d
 		}
 		fields["retry_at"] = at.Format(time.RFC3339Nano)
 		tflog.Warn(ctx, "Token file renewal failed; the file keeps its token", fields)
-		diags.Append(tokenFileRenewalFailed(&f.settings, err, *f.current.ExpiresAt, at))
+		diags.Append(tokenFileRenewalFailed(&f.settings, err, now, *f.current.ExpiresAt, at))
 		return at, diags
 	}
 	f.failures = 0
