@@ -473,7 +473,7 @@ func TestTokenFile_content(t *testing.T) {
 		token, _, _, diags := f.open()
 		if tc.summary != "" {
 			wantDiag(t, tc.content, diags, diag.SeverityError, tc.summary)
-			if !diags[0].(diag.DiagnosticWithPath).Path().Equal(tokenFileContent) {
+			if at, ok := diags[0].(diag.DiagnosticWithPath); !ok || !at.Path().Equal(tokenFileContent) {
 				t.Errorf("%s: the error is not at token_file.content", tc.summary)
 			}
 			if _, err := os.Lstat(f.file.path); !os.IsNotExist(err) {
