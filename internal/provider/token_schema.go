@@ -115,7 +115,8 @@ var otherTokenAttributes = map[string]tokenAttr{
 			"(data sources and ephemeral resources alike) while it has this much life left; a token that would " +
 			"expire sooner is replaced. Defaults to `1m`. When set, a newly issued token that lives shorter is an " +
 			"error; under the default, such a token is handed out fresh and shared for half its lifetime. Choose a " +
-			"value that outlives the apply when a consumer uses the token at the end of a long apply."},
+			"value that outlives the apply when a consumer uses the token at the end of a long apply. With the ephemeral " +
+			"resource's `token_file`, the token in the file is replaced when it has this much life left, or earlier."},
 
 	// Outputs, named after the RFC 6749 section 5.1 response fields.
 	"access_token": {kind: kindString, computed: true, sensitive: true, description: "The access token.",
