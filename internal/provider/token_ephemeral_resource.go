@@ -111,10 +111,15 @@ func (e *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if d := resp.Private.SetKey(ctx, privateTokenFileKey, private); d.HasError() {
-			// Without it, Close could not remove the file.
-			closeTokenFile(ctx, e.data, private)
-			resp.Diagnostics.Append(d...)
+		// Terraform does not close a resource whose Open failed: whatever
+		// fails from here on must not leave the file behind.
+		defer func() {
+			if resp.Diagnostics.HasError() {
+				closeTokenFile(ctx, e.data, private)
+			}
+		}()
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateTokenFileKey, private)...)
+		if resp.Diagnostics.HasError() {
 			return
 		}
 		resp.RenewAt = renewAt

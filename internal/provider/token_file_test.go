@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -430,6 +431,51 @@ func TestTokenFile_failuresRetryUntilExpiry(t *testing.T) {
 	if next4.Sub(next3) != 5*time.Second {
 		t.Errorf("the first failure after a success waits %s, want 5s", next4.Sub(next3))
 	}
+}
+
+// With revoke_on_close, Close revokes what renewals issued too: the last
+// refresh token and every access token that has not expired, not the ones
+// that have.
+func TestTokenFile_revocableAfterRenewals(t *testing.T) {
+	srv := passwordServer(t)
+	f := newRenewalFixture(t, passwordRequest(srv.URL), contentAccessToken)
+	token, _, _ := f.data.client.Fetch(context.Background(), f.call.req)
+	renewAt, private, diags := openTokenFile(context.Background(), f.data, f.call, f.file, token, true)
+	wantNoDiags(t, "open", diags)
+	var files []string
+	for range 3 {
+		f.clock.set(renewAt)
+		renewAt, diags = renewTokenFile(context.Background(), f.data, private)
+		wantNoDiags(t, "renew", diags)
+		files = append(files, f.contents())
+	}
+	entry := f.data.files.get(mustID(t, private))
+	// 600s tokens renewed every 450s: at the third renewal the first
+	// renewal's token (issued 900s earlier) has expired.
+	refresh, access := entry.revocable(f.clock.Now())
+	if refresh == "" || refresh == valueOr(token.RefreshToken) {
+		t.Error("the last refresh token is not among those to revoke")
+	}
+	if strings.Join(access, ",") != strings.Join(files[1:], ",") {
+		t.Errorf("revocable access tokens are not the two unexpired renewals' tokens (%d given)", len(access))
+	}
+	// Without revoke_on_close, nothing.
+	g := newRenewalFixture(t, passwordRequest(srv.URL), contentAccessToken)
+	_, renewAt2, private2, _ := g.open()
+	g.clock.set(renewAt2)
+	renewTokenFile(context.Background(), g.data, private2)
+	if refresh, access := g.data.files.get(mustID(t, private2)).revocable(g.clock.Now()); refresh != "" || len(access) != 0 {
+		t.Error("tokens to revoke without revoke_on_close")
+	}
+}
+
+func mustID(t *testing.T, private []byte) string {
+	t.Helper()
+	var p tokenFilePrivate
+	if err := json.Unmarshal(private, &p); err != nil || p.ID == "" {
+		t.Fatalf("private data %s: %v", private, err)
+	}
+	return p.ID
 }
 
 // A token without expires_in is not renewed, and the provider says so.
