@@ -35,6 +35,16 @@
 #                            from tools/providers/<type>/go.mod through the
 #                            Go module proxy when missing or older than that
 #                            go.mod / go.sum (see OTHER_PROVIDERS below).
+#   hashicorp/aws, hashicorp/google
+#                         -> schema stubs (STUB_PROVIDERS below), built from
+#                            tools/providers/stubs/: servers of a schema
+#                            transcribed by hand from each provider's
+#                            source, the parts the examples use. The module
+#                            proxy serves no release of either since 2019,
+#                            so the real ones cannot be built here; with a
+#                            stub, validate checks the example's blocks,
+#                            names and types against that transcription,
+#                            and everything else as usual.
 # A CLI needs no `init` for overridden providers, and `validate` needs
 # nothing else, so an example using any other provider fails, and says so.
 set -euo pipefail
@@ -45,6 +55,10 @@ cd "$root"
 # The providers, besides this one, that examples may use: registry address
 # (namespace/type), each built from tools/providers/<type>/.
 OTHER_PROVIDERS="hashicorp/http hashicorp/kubernetes"
+
+# The providers that examples may use but that cannot be built here: each is
+# served by tools/providers/stubs/ with the schema in <type>.json there.
+STUB_PROVIDERS="hashicorp/aws hashicorp/google"
 
 # The tfplugindocs example directories, whose files stand alone.
 standalone_dir() {
@@ -132,6 +146,12 @@ fi
 mkdir -p "$tmp/plugins"
 go build -o "$tmp/plugins/terraform-provider-oauth2" . || die "building this provider failed"
 for p in $OTHER_PROVIDERS; do build_other "$p"; done
+mkdir -p "$tmp/stubs"
+go build -o "$tmp/stubs/stub" ./tools/providers/stubs || die "building the schema stubs failed"
+for p in $STUB_PROVIDERS; do
+	[ -f "tools/providers/stubs/${p#*/}.json" ] || die "no tools/providers/stubs/${p#*/}.json for $p"
+	cp "$tmp/stubs/stub" "$tmp/stubs/terraform-provider-${p#*/}"
+done
 {
 	echo 'provider_installation {'
 	echo '  dev_overrides {'
@@ -139,6 +159,9 @@ for p in $OTHER_PROVIDERS; do build_other "$p"; done
 		printf '    "%s/tfoauth2/oauth2" = "%s"\n' "$host" "$tmp/plugins"
 		for p in $OTHER_PROVIDERS; do
 			printf '    "%s/%s" = "%s"\n' "$host" "$p" "$root/bin/providers"
+		done
+		for p in $STUB_PROVIDERS; do
+			printf '    "%s/%s" = "%s"\n' "$host" "$p" "$tmp/stubs"
 		done
 	done
 	echo '  }'
@@ -196,7 +219,8 @@ check() {
 		printf '%s\n' "$out"
 		if printf '%s\n' "$out" | grep -q 'Missing required provider'; then
 			printf '\nThe example uses a provider that tools/examples.sh does not build. Use one of\n'
-			printf 'tfoauth2/oauth2 %s, or add the provider to tools/providers/ and\nOTHER_PROVIDERS.\n' "$OTHER_PROVIDERS"
+			printf 'tfoauth2/oauth2 %s, or one with a schema stub (%s), or add the\n' "$OTHER_PROVIDERS" "$STUB_PROVIDERS"
+			printf 'provider to tools/providers/ and OTHER_PROVIDERS (or its schema to\ntools/providers/stubs/ and STUB_PROVIDERS).\n'
 		fi
 		[ "$rc" -ne 0 ] || printf '\nValid, but with the warnings above, which an example must not have.\n'
 		return 1
@@ -250,7 +274,8 @@ fi
 echo
 printf 'Validated with:'
 for entry in "${clis[@]}"; do printf ' %s (%s)' "${entry%% *}" "${entry#* }"; done
-printf '\nProviders: tfoauth2/oauth2 built from this tree; %s from bin/providers/\n' "$OTHER_PROVIDERS"
+printf '\nProviders: tfoauth2/oauth2 built from this tree; %s from bin/providers/;\n' "$OTHER_PROVIDERS"
+printf '%s as schema stubs (tools/providers/stubs/), not the providers\n' "$STUB_PROVIDERS"
 if [ "${#failed[@]}" -gt 0 ]; then
 	{
 		echo

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenfile"
 )
 
 // This file holds every sentence that tells a user what to do about a
@@ -24,7 +26,11 @@ import (
 func errorDiagnostic(err error) (summary, detail string, at *path.Path) {
 	var e *oauth2client.Error
 	var short *oauth2client.TooShortError
+	var file *tokenfile.Error
 	switch {
+	case errors.As(err, &file):
+		summary, detail := tokenFileProblem(file)
+		return summary, detail, &tokenFilePath
 	case errors.As(err, &e):
 		return e.Summary(), e.Report(hint(e)), nil
 	case errors.As(err, &short):
@@ -247,6 +253,133 @@ func revocationHint(e *oauth2client.Error) string {
 			"https:// endpoint, or set allow_insecure_http = true in the provider block if the network is trusted."
 	}
 	return reachabilityHint(e, "the revocation URL")
+}
+
+// The token file (token_file.go): what went wrong with the file, or with
+// renewing the token it holds.
+
+// tokenFileProblem words a refused or failed file operation.
+func tokenFileProblem(e *tokenfile.Error) (summary, detail string) {
+	summary = "Unsafe Token File Path"
+	var advice string
+	switch e.Problem {
+	case tokenfile.ProblemSymlink:
+		advice = "The provider never writes a token through a symbolic link, which could send it anywhere. Set " +
+			"token_file.path to the file itself."
+	case tokenfile.ProblemNotRegular:
+		advice = "Set token_file.path to the name of a file, not of a directory or a device; the file's directory " +
+			"is created when it is missing."
+	case tokenfile.ProblemOwner:
+		advice = "The provider replaces only its own user's files. Remove the file, or choose another " +
+			"token_file.path."
+	case tokenfile.ProblemMode:
+		advice = fmt.Sprintf("The provider replaces only files with mode %04o, the mode it writes, such as one "+
+			"left by an earlier run; it changes no file's mode. Remove the file if it is not needed, or choose "+
+			"another token_file.path.", tokenfile.Mode)
+	case tokenfile.ProblemRelative:
+		advice = "This is a bug in the provider: it makes token_file.path absolute first. Please report it."
+	default:
+		summary = "Token File Not Written"
+		if e.Op == "remove" {
+			summary = "Token File Not Removed"
+		}
+		advice = "Check that the directory of token_file.path exists or can be created, and that the user " +
+			"running Terraform may write there."
+	}
+	return summary, fmt.Sprintf("%s\n\n%s", sentence(e.Error()), advice)
+}
+
+// addTokenFileError adds a failure to put the first token in the file.
+func addTokenFileError(diags *diag.Diagnostics, err error, s *tokenFileSettings) {
+	var none *noContentError
+	switch {
+	case errors.Is(err, errPathInUse):
+		diags.AddAttributeError(tokenFilePath, "Token File Path In Use", fmt.Sprintf("Another oauth2_token of "+
+			"this configuration keeps its token in %s. Give each oauth2_token (and each instance of one with count "+
+			"or for_each) a token_file.path of its own: closing one would remove the other's file.", s.path))
+	case errors.As(err, &none):
+		summary, detail := noContentProblem(none)
+		diags.AddAttributeError(tokenFileContent, summary, detail)
+	default:
+		addError(diags, err)
+	}
+}
+
+func noContentProblem(e *noContentError) (summary, detail string) {
+	if e.content == contentAuthorizationHeader {
+		return "Token Type Not Bearer", fmt.Sprintf("token_file.content is \"authorization_header\", but the "+
+			"server issued a token of type %q, which is not presented as \"Bearer <token>\". Set "+
+			"token_file.content to \"access_token\" for a consumer that knows this type.", printable(e.tokenType))
+	}
+	return "No ID Token", "token_file.content is \"id_token\", but the server's token response has no id_token. " +
+		"OpenID Connect servers issue one when the scopes include \"openid\" and the grant is one that " +
+		"identifies a user (some issue none for client credentials). Add \"openid\" to scopes, use a grant that " +
+		"issues an ID token, or set token_file.content to \"access_token\"."
+}
+
+// tokenFileNotRenewed warns that the file keeps its first token.
+func tokenFileNotRenewed(s *tokenFileSettings) diag.Diagnostic {
+	return diag.NewAttributeWarningDiagnostic(path.Root("token_file"), "Token File Not Renewed",
+		fmt.Sprintf("The server sent no expires_in, so the provider cannot tell when the token in %s expires, "+
+			"and does not renew it: the file keeps this token until Terraform closes the ephemeral resource. If "+
+			"the token expires before the run ends, ask the server to send expires_in.", s.path))
+}
+
+// renewalFailure words why a renewal failed, for the diagnostics below.
+func renewalFailure(err error) string {
+	var none *noContentError
+	if errors.As(err, &none) {
+		summary, detail := noContentProblem(none)
+		return summary + ": " + detail
+	}
+	summary, detail, _ := errorDiagnostic(err)
+	return summary + ": " + detail
+}
+
+// tokenFileRenewalFailed warns that a renewal failed at now and when the
+// next attempt is.
+func tokenFileRenewalFailed(s *tokenFileSettings, err error, now, expires, retry time.Time) diag.Diagnostic {
+	return diag.NewAttributeWarningDiagnostic(path.Root("token_file"), "Token File Not Renewed",
+		fmt.Sprintf("Renewing the token in %s failed. The file keeps the token it holds, which expires in %s (at "+
+			"%s), and the provider tries again in %s.\n\n%s", s.path, roughly(expires.Sub(now)),
+			expires.UTC().Format(time.RFC3339), roughly(retry.Sub(now)), renewalFailure(err)))
+}
+
+// roughly is a duration as precise as it needs to be: seconds for minutes,
+// milliseconds for seconds.
+func roughly(d time.Duration) string {
+	if d >= time.Minute {
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// tokenFileExpired is the error of the renewal that gives up.
+func tokenFileExpired(s *tokenFileSettings, err error, since, expires time.Time, failures int) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("token_file"), "Token File Expired",
+		fmt.Sprintf("Every renewal of the token in %s since %s failed (%d attempts), and the token the file holds "+
+			"expired at %s: consumers that read the file now get an expired token. Terraform renews no more after "+
+			"this error; the file is removed when it closes the ephemeral resource.\n\nThe last attempt: %s",
+			s.path, since.UTC().Format(time.RFC3339), failures, expires.UTC().Format(time.RFC3339), renewalFailure(err)))
+}
+
+// tokenFileUnknown is the error of a renewal this process has no record of.
+func tokenFileUnknown(p string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("token_file"), "Token File Not Renewed",
+		fmt.Sprintf("The provider process that is asked to renew the token in %s has no record of opening it, so "+
+			"it cannot request a new token, and the file keeps the one it holds. This is a bug in the provider or "+
+			"the CLI; please report it.", p))
+}
+
+// tokenFileNotRemoved warns that Close left something at the path.
+func tokenFileNotRemoved(s *tokenFileSettings, err error) diag.Diagnostic {
+	summary, detail, _ := errorDiagnostic(err)
+	if summary != "Token File Not Removed" {
+		detail = "The provider did not remove what is at " + s.path + ", since it is not the token file it " +
+			"wrote: " + detail
+	}
+	return diag.NewAttributeWarningDiagnostic(tokenFilePath, "Token File Not Removed",
+		detail+"\n\nIf a token file is still there, remove it: it holds a token until that expires.")
 }
 
 // fallbackAdvice is the way out when the server's metadata cannot be used.

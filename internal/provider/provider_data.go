@@ -26,6 +26,10 @@ type providerData struct {
 	// the document. A failure is not kept, so a later read tries again.
 	mu       sync.Mutex
 	metadata *oauth2client.Metadata
+
+	// files are the ephemeral oauth2_tokens' token files, kept fresh by
+	// Renew (token_file.go).
+	files tokenFiles
 }
 
 // endpoints is what a token request needs from the provider: the request

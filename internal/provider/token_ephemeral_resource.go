@@ -3,19 +3,23 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/tfoauth2/terraform-provider-oauth2/internal/oauth2client"
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/tokenfile"
 )
 
 var (
 	_ ephemeral.EphemeralResource                   = (*tokenEphemeralResource)(nil)
 	_ ephemeral.EphemeralResourceWithConfigure      = (*tokenEphemeralResource)(nil)
 	_ ephemeral.EphemeralResourceWithClose          = (*tokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithRenew          = (*tokenEphemeralResource)(nil)
 	_ ephemeral.EphemeralResourceWithValidateConfig = (*tokenEphemeralResource)(nil)
 )
 
@@ -83,12 +87,43 @@ func (e *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 				"or use issuer_url with a server whose metadata has a revocation_endpoint.")
 		return
 	}
+	file, diags := readTokenFile(call.in)
+	resp.Diagnostics.Append(diags...)
+	if file != nil {
+		// Checked before the token is requested, as revocation is.
+		if err := tokenfile.Check(file.path); err != nil {
+			addError(&resp.Diagnostics, err)
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	ctx, token, diags := fetchToken(ctx, e.data, call, oauth2client.ConsumerEphemeral, !revoke)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Result.Raw = withResults(req.Config.Raw.Type(), call.in, token)
+
+	if file != nil {
+		renewAt, private, diags := openTokenFile(ctx, e.data, call, file, token, revoke)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		// Terraform does not close a resource whose Open failed: whatever
+		// fails from here on must not leave the file behind.
+		defer func() {
+			if resp.Diagnostics.HasError() {
+				closeTokenFile(ctx, e.data, private)
+			}
+		}()
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateTokenFileKey, private)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		resp.RenewAt = renewAt
+	}
 
 	if revoke {
 		private, err := json.Marshal(revocationData{
@@ -105,10 +140,31 @@ func (e *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	}
 }
 
-// Close revokes the tokens Open issued when revoke_on_close asked for it.
-// A revocation that fails leaves a token that expires on its own, so it is
-// a warning, not an error that would fail the run.
+// Renew puts a fresh token in the token file, the one thing a renewal can
+// change: the result stays the first token's.
+func (e *tokenEphemeralResource) Renew(ctx context.Context, req ephemeral.RenewRequest, resp *ephemeral.RenewResponse) {
+	ctx = maskSecrets(ctx)
+	raw, diags := req.Private.GetKey(ctx, privateTokenFileKey)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() || len(raw) == 0 {
+		return
+	}
+	resp.RenewAt, diags = renewTokenFile(ctx, e.data, raw)
+	resp.Diagnostics.Append(diags...)
+}
+
+// Close removes the token file, then revokes the tokens Open (and Renew)
+// issued when revoke_on_close asked for it. A revocation that fails leaves
+// a token that expires on its own, so it is a warning, not an error that
+// would fail the run.
 func (e *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
+	var renewed *tokenFile
+	if raw, diags := req.Private.GetKey(ctx, privateTokenFileKey); len(raw) > 0 {
+		resp.Diagnostics.Append(diags...)
+		var d diag.Diagnostics
+		renewed, d = closeTokenFile(ctx, e.data, raw)
+		resp.Diagnostics.Append(d...)
+	}
 	raw, diags := req.Private.GetKey(ctx, privateRevocationKey)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() || len(raw) == 0 {
@@ -119,7 +175,24 @@ func (e *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseR
 		resp.Diagnostics.AddWarning("Token Not Revoked", "The data kept for revocation could not be read: "+err.Error())
 		return
 	}
-	ctx = maskSecrets(ctx, append(e.data.secrets(), rd.AccessToken, rd.RefreshToken)...)
+	revoke := []struct{ token, hint string }{
+		{rd.RefreshToken, oauth2client.HintRefreshToken},
+		{rd.AccessToken, oauth2client.HintAccessToken},
+	}
+	if renewed != nil {
+		// The tokens renewals issued: the last refresh token and every
+		// access token that is still valid.
+		refresh, access := renewed.revocable(e.data.now())
+		revoke = slices.Insert(revoke, 1, struct{ token, hint string }{refresh, oauth2client.HintRefreshToken})
+		for _, a := range access {
+			revoke = append(revoke, struct{ token, hint string }{a, oauth2client.HintAccessToken})
+		}
+	}
+	secrets := e.data.secrets()
+	for _, t := range revoke {
+		secrets = append(secrets, t.token)
+	}
+	ctx = maskSecrets(ctx, secrets...)
 	base, _, d := e.data.endpoints(ctx)
 	if d.HasError() {
 		detail := "The token was not revoked, because the provider settings revocation needs are not usable; it " +
@@ -131,13 +204,12 @@ func (e *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseR
 		return
 	}
 	base.Headers = rd.Headers
-	for _, t := range []struct{ token, hint string }{
-		{rd.RefreshToken, oauth2client.HintRefreshToken},
-		{rd.AccessToken, oauth2client.HintAccessToken},
-	} {
-		if t.token == "" {
+	seen := map[string]bool{}
+	for _, t := range revoke {
+		if t.token == "" || seen[t.token] {
 			continue
 		}
+		seen[t.token] = true
 		err := e.data.client.Revoke(ctx, rd.Endpoint, base, t.token, t.hint)
 		tflog.Debug(ctx, "Token revocation", map[string]any{
 			"revocation_url": oauth2client.RedactURL(rd.Endpoint), "token_type_hint": t.hint,

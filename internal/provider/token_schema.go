@@ -115,7 +115,8 @@ var otherTokenAttributes = map[string]tokenAttr{
 			"(data sources and ephemeral resources alike) while it has this much life left; a token that would " +
 			"expire sooner is replaced. Defaults to `1m`. When set, a newly issued token that lives shorter is an " +
 			"error; under the default, such a token is handed out fresh and shared for half its lifetime. Choose a " +
-			"value that outlives the apply when a consumer uses the token at the end of a long apply."},
+			"value that outlives the apply when a consumer uses the token at the end of a long apply. With the ephemeral " +
+			"resource's `token_file`, the token in the file is replaced when it has this much life left, or earlier."},
 
 	// Outputs, named after the RFC 6749 section 5.1 response fields.
 	"access_token": {kind: kindString, computed: true, sensitive: true, description: "The access token.",
@@ -152,6 +153,7 @@ var otherTokenAttributes = map[string]tokenAttr{
 		description: "The type of the issued token in a token exchange (RFC 8693 section 2.2.1); null when the " +
 			"server did not say.",
 		result: func(t *oauth2client.Token) tftypes.Value { return tfString(t.IssuedTokenType) }},
+	"token_file": tokenFileAttribute,
 	"revoke_on_close": {kind: kindBool, optional: true, ephemeralOnly: true,
 		description: "Revoke the access token, and the refresh token when one was issued, at the revocation " +
 			"endpoint (RFC 7009) when Terraform closes the ephemeral resource, at the end of the plan or apply " +

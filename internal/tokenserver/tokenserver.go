@@ -113,6 +113,12 @@ type Options struct {
 	Latency time.Duration
 	// Path is the token endpoint's path, default "/token".
 	Path string
+	// ResourcePath, when set, serves a protected resource (RFC 6750) at
+	// this path: a request with "Authorization: Bearer <token>" is answered
+	// 200 while the token is one this server issued and has not expired by
+	// the server's clock, and 401 with WWW-Authenticate otherwise, as an API
+	// behind the token endpoint would.
+	ResourcePath string
 	// JWT, when set, gives the server a signing key for the clients with
 	// JWTAccessTokens, and serves its public key at JWT.JWKSPath.
 	JWT *JWTOptions
@@ -148,8 +154,10 @@ type Server struct {
 	mu            sync.Mutex
 	requests      []Request
 	tokenRequests int
-	access        map[string]time.Time // access token -> expiry; zero = never
-	refresh       map[string]grant     // unused refresh tokens
+	// resourceAccepted and resourceRefused count requests to ResourcePath.
+	resourceAccepted, resourceRefused int
+	access                            map[string]time.Time // access token -> expiry; zero = never
+	refresh                           map[string]grant     // unused refresh tokens
 }
 
 // grant is what a token stands for: the client it was issued to, whom it
@@ -219,6 +227,9 @@ func New(opts Options) *Server {
 		}
 		s.jwt = j
 	}
+	if opts.ResourcePath != "" && (opts.ResourcePath == opts.Path || s.jwt != nil && opts.ResourcePath == s.jwt.opts.JWKSPath) {
+		panic(fmt.Sprintf("tokenserver: ResourcePath %q is the path of another endpoint", opts.ResourcePath))
+	}
 	return s
 }
 
@@ -247,6 +258,40 @@ func (s *Server) Active(accessToken string) bool {
 	defer s.mu.Unlock()
 	exp, ok := s.access[accessToken]
 	return ok && (exp.IsZero() || s.now().Before(exp))
+}
+
+// ResourceRequests returns how many requests the protected resource
+// accepted, and how many it refused.
+func (s *Server) ResourceRequests() (accepted, refused int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.resourceAccepted, s.resourceRefused
+}
+
+// serveResource answers a request to the protected resource: 200 for an
+// active bearer token, 401 for anything else (RFC 6750 section 3).
+func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	ok := strings.EqualFold(scheme, "Bearer") && token != "" && s.Active(token)
+	s.mu.Lock()
+	if ok {
+		s.resourceAccepted++
+	} else {
+		s.resourceRefused++
+	}
+	s.mu.Unlock()
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		challenge := `Bearer realm="tokenserver"`
+		if token != "" {
+			challenge += `, error="invalid_token", error_description="the token is unknown or expired"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"ok":true}`)
 }
 
 func (r Request) clone() Request {
@@ -316,6 +361,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if s.jwt != nil && r.URL.Path == s.jwt.opts.JWKSPath {
 		s.jwt.serveJWKS(w, r)
+		return
+	}
+	if s.opts.ResourcePath != "" && r.URL.Path == s.opts.ResourcePath {
+		s.serveResource(w, r)
 		return
 	}
 	if r.URL.Path != s.opts.Path {

@@ -617,6 +617,57 @@ func TestActive(t *testing.T) {
 	}
 }
 
+// The protected resource accepts a bearer token while it is active by the
+// server's clock, and refuses it afterwards, as an API would.
+func TestResource(t *testing.T) {
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := New(Options{Clients: testClients(), ExpiresIn: 3, ResourcePath: "/api"})
+	s.now = clock
+	base := serve(t, s)
+	tok := do(t, base, req{body: form("grant_type", "client_credentials"), auth: basic(basicID, basicSecret)}).str("access_token")
+
+	call := func(authz string) (int, string) {
+		t.Helper()
+		r, err := http.NewRequest(http.MethodGet, base+"/api", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if authz != "" {
+			r.Header.Set("Authorization", authz)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("WWW-Authenticate")
+	}
+	if status, _ := call("Bearer " + tok); status != http.StatusOK {
+		t.Errorf("active token: status %d, want 200", status)
+	}
+	if status, _ := call("bearer " + tok); status != http.StatusOK {
+		t.Errorf("lower-case scheme: status %d, want 200", status)
+	}
+	for _, authz := range []string{"", "Bearer forged", "Basic " + tok, tok} {
+		if status, challenge := call(authz); status != http.StatusUnauthorized || !strings.HasPrefix(challenge, "Bearer") {
+			t.Errorf("%q: status %d, WWW-Authenticate %q, want 401 with a Bearer challenge", authz, status, challenge)
+		}
+	}
+	advance(3 * time.Second)
+	if status, challenge := call("Bearer " + tok); status != http.StatusUnauthorized || !strings.Contains(challenge, "invalid_token") {
+		t.Errorf("expired token: status %d, WWW-Authenticate %q, want 401 invalid_token", status, challenge)
+	}
+	if accepted, refused := s.ResourceRequests(); accepted != 2 || refused != 5 {
+		t.Errorf("ResourceRequests = %d accepted, %d refused, want 2 and 5", accepted, refused)
+	}
+	if n := s.TokenRequests(); n != 1 {
+		t.Errorf("TokenRequests = %d: calls to the resource were counted as token requests", n)
+	}
+}
+
 func TestRequestsRecorded(t *testing.T) {
 	s, base := newTestServer(t, Options{Clients: testClients()})
 	do(t, base, req{
