@@ -50,9 +50,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tfoauth2/terraform-provider-oauth2/internal/testproc"
 )
 
 // startTimeout bounds the wait for the server's ready line.
@@ -93,7 +94,7 @@ type Server struct {
 
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	logs   *logBuffer
+	logs   *testproc.LogBuffer
 	waitCh chan error
 }
 
@@ -132,7 +133,7 @@ func StartConfig(t testing.TB, cfg Config) *Server {
 	// The environment is inherited: OIDCTEST_VERBOSE=1 makes the server log
 	// more to stderr, shown when the test fails. NODE_ENV needs no setting:
 	// neither oidc-provider nor koa look at it, and http issuers are allowed.
-	logs := &logBuffer{}
+	logs := &testproc.LogBuffer{}
 	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -394,28 +395,4 @@ func (s *Server) getJSON(t testing.TB, u string, out any) int {
 		t.Fatalf("oidctest: GET %s: HTTP %d, decoding JSON: %v", u, resp.StatusCode, err)
 	}
 	return resp.StatusCode
-}
-
-// logBuffer collects the server's stderr, keeping the last 256 KiB.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-const maxLog = 256 << 10
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > maxLog {
-		b.buf = append([]byte(nil), b.buf[len(b.buf)-maxLog:]...)
-	}
-	return len(p), nil
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

@@ -155,7 +155,7 @@ type Spec struct {
 type Process struct {
 	name string
 	cmd  *exec.Cmd
-	logs *logBuffer
+	logs *LogBuffer
 	done chan struct{}
 	err  error // how the process ended; valid once done is closed
 }
@@ -174,7 +174,7 @@ func Start(t testing.TB, spec Spec) *Process {
 	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), spec.Env...)
-	logs := &logBuffer{}
+	logs := &LogBuffer{}
 	cmd.Stdout = logs
 	cmd.Stderr = logs
 	setDeathSignal(cmd)
@@ -272,15 +272,16 @@ func (p *Process) stop(t testing.TB) {
 	}
 }
 
-// logBuffer keeps the last maxLog bytes a process wrote.
-type logBuffer struct {
+// LogBuffer keeps the last 512 KiB a process wrote, for showing when a
+// test fails. It is safe for concurrent use.
+type LogBuffer struct {
 	mu  sync.Mutex
 	buf []byte
 }
 
 const maxLog = 512 << 10
 
-func (b *logBuffer) Write(p []byte) (int, error) {
+func (b *LogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
@@ -290,7 +291,7 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (b *logBuffer) String() string {
+func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return string(b.buf)
