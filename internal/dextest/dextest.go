@@ -30,8 +30,6 @@ package dextest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -141,10 +139,10 @@ func Start(t testing.TB, cfg Config) *Server {
 	for i := range s.Clients {
 		c := &s.Clients[i]
 		if c.ID == "" {
-			c.ID = "client-" + randomHex(t, 6)
+			c.ID = "client-" + testproc.RandomHex(t, 6)
 		}
 		if c.Secret == "" {
-			c.Secret = randomHex(t, 24)
+			c.Secret = testproc.RandomHex(t, 24)
 		}
 		static = append(static, map[string]any{
 			"id":           c.ID,
@@ -159,7 +157,7 @@ func Start(t testing.TB, cfg Config) *Server {
 		// Only the authorization code flow would use these; token
 		// exchange ignores them, but Dex requires them.
 		"clientID":                  "dex",
-		"clientSecret":              "unused-" + randomHex(t, 8),
+		"clientSecret":              "unused-" + testproc.RandomHex(t, 8),
 		"redirectURI":               s.Issuer + "/callback",
 		"userNameKey":               "sub",
 		"scopes":                    []string{"profile"},
@@ -356,13 +354,4 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("dextest: %v", err)
-	}
-	return hex.EncodeToString(b)
 }

@@ -25,8 +25,6 @@ package hydratest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -117,7 +115,7 @@ func StartWith(t testing.TB, opts Options) *Server {
 		"urls": map[string]any{
 			"self": map[string]any{"issuer": s.PublicURL, "public": s.PublicURL, "admin": s.AdminURL},
 		},
-		"secrets": map[string]any{"system": []string{randomHex(t, 32)}},
+		"secrets": map[string]any{"system": []string{testproc.RandomHex(t, 32)}},
 		"oauth2":  map[string]any{"grant": map[string]any{"jwt": grantJWT}},
 		"sqa":     map[string]any{"opt_out": true},
 		"log":     map[string]any{"level": "info", "leak_sensitive_values": false},
@@ -175,10 +173,10 @@ type Client struct {
 func (s *Server) CreateClient(t testing.TB, c Client) Client {
 	t.Helper()
 	if c.ID == "" {
-		c.ID = "client-" + randomHex(t, 6)
+		c.ID = "client-" + testproc.RandomHex(t, 6)
 	}
 	if c.Secret == "" {
-		c.Secret = randomHex(t, 24)
+		c.Secret = testproc.RandomHex(t, 24)
 	}
 	if c.TokenEndpointAuthMethod == "" {
 		c.TokenEndpointAuthMethod = "client_secret_basic"
@@ -327,15 +325,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("hydratest: %v", err)
-	}
-	return hex.EncodeToString(b)
 }
 
 // String describes the server without secrets, for test logs.

@@ -9,6 +9,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -323,4 +325,14 @@ func PostToken(t testing.TB, client *http.Client, tokenURL, id, secret string, f
 		t.Fatalf("token endpoint: HTTP %d, not JSON: %v", resp.StatusCode, err)
 	}
 	return resp.StatusCode, body
+}
+
+// RandomHex is n random bytes in hex, for client IDs and secrets of a test.
+func RandomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("testproc: %v", err)
+	}
+	return hex.EncodeToString(b)
 }
