@@ -177,10 +177,9 @@ func parseConfig(c providerModel) (*providerConfig, diag.Diagnostics) {
 		if raw == "" {
 			return 0
 		}
-		d, err := time.ParseDuration(raw)
-		if err != nil || d <= 0 {
-			diags.AddAttributeError(at, "Invalid Duration",
-				fmt.Sprintf("%s is %q; write a positive duration with a unit, such as \"30s\" or \"1m30s\".", at, raw))
+		d, detail := parseDuration(at, raw)
+		if detail != "" {
+			diags.AddAttributeError(at, "Invalid Duration", detail)
 		}
 		return d
 	}

@@ -103,7 +103,7 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"URL. Falls back to the `" + envTokenURL + "` environment variable. Exactly one of `token_url` and " +
 					"`issuer_url` is required, from the configuration or the environment.",
 				Optional:   true,
-				Validators: []validator.String{urlValidator{}},
+				Validators: []validator.String{urlValidator},
 			},
 			"issuer_url": schema.StringAttribute{
 				MarkdownDescription: "The authorization server's issuer identifier, for discovery instead of `token_url`: " +
@@ -113,13 +113,13 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"When `client_auth` is unset it is picked from the server's `token_endpoint_auth_methods_supported`. " +
 					"Falls back to `" + envIssuerURL + "`.",
 				Optional:   true,
-				Validators: []validator.String{issuerURLValidator{}},
+				Validators: []validator.String{issuerURLValidator},
 			},
 			"revocation_url": schema.StringAttribute{
 				MarkdownDescription: "The token revocation endpoint (RFC 7009), for `revoke_on_close` on the ephemeral " +
 					"resource. Defaults to the discovered `revocation_endpoint` when `issuer_url` is set.",
 				Optional:   true,
-				Validators: []validator.String{urlValidator{}},
+				Validators: []validator.String{urlValidator},
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "The client identifier (RFC 6749 section 2.2). Falls back to `" + envClientID + "`.",
@@ -211,7 +211,7 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "How long one attempt of a request may take, from connecting to reading the whole " +
 					"response, as a Go duration such as `10s` or `1m30s`. Defaults to `" + oauth2client.DefaultTimeout.String() + "`.",
 				Optional:   true,
-				Validators: []validator.String{durationValidator{}},
+				Validators: []validator.String{durationValidator},
 			},
 			"cache": schema.BoolAttribute{
 				MarkdownDescription: "Share tokens within a run: identical `oauth2_token`s (same endpoint, client, grant " +
@@ -224,7 +224,7 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "Proxy for every request the provider makes (`http://`, `https://` or `socks5://`). " +
 					"Without it, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` are read at each request.",
 				Optional:   true,
-				Validators: []validator.String{proxyURLValidator{}},
+				Validators: []validator.String{proxyURLValidator},
 			},
 			"allow_insecure_http": schema.BoolAttribute{
 				MarkdownDescription: "Allow `http://` endpoints on hosts other than loopback. RFC 6749 section 3.2 requires " +
@@ -254,13 +254,13 @@ func (p *oauth2Provider) Schema(_ context.Context, _ provider.SchemaRequest, res
 						MarkdownDescription: "Delay before the first retry, doubled for each later one. Defaults to `" +
 							oauth2client.DefaultRetry.MinDelay.String() + "`.",
 						Optional:   true,
-						Validators: []validator.String{durationValidator{}},
+						Validators: []validator.String{durationValidator},
 					},
 					"max_delay": schema.StringAttribute{
 						MarkdownDescription: "Longest delay between attempts, `Retry-After` included: a server asking for " +
 							"a longer wait ends the retries. Defaults to `" + oauth2client.DefaultRetry.MaxDelay.String() + "`.",
 						Optional:   true,
-						Validators: []validator.String{durationValidator{}},
+						Validators: []validator.String{durationValidator},
 					},
 				},
 			},

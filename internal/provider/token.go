@@ -64,10 +64,9 @@ func readToken(ctx context.Context, data *providerData, raw tftypes.Value) (cont
 	}
 	call := &tokenCall{in: in, minValidity: oauth2client.DefaultMinValidity}
 	if in.has("min_validity") {
-		d, err := time.ParseDuration(in.str("min_validity"))
-		if err != nil || d <= 0 {
-			diags.AddAttributeError(path.Root("min_validity"), "Invalid Duration",
-				"min_validity is "+quote(in.str("min_validity"))+"; write a positive duration with a unit, such as \"5m\".")
+		d, detail := parseDuration(path.Root("min_validity"), in.str("min_validity"))
+		if detail != "" {
+			diags.AddAttributeError(path.Root("min_validity"), "Invalid Duration", detail)
 			return ctx, nil, diags
 		}
 		call.minValidity, call.explicit = d, true
@@ -201,8 +200,6 @@ func valueOr(s *string) string {
 	}
 	return *s
 }
-
-func quote(s string) string { return `"` + s + `"` }
 
 // printable is at most 40 printable characters of s, for server text shown
 // in a diagnostic.

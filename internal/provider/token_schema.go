@@ -109,7 +109,7 @@ var otherTokenAttributes = map[string]tokenAttr{
 		description: descHeaders + " Merged over the provider's `headers`."},
 
 	"min_validity": {kind: kindString, optional: true,
-		stringValidators: []validator.String{durationValidator{}},
+		stringValidators: []validator.String{durationValidator},
 		description: "The least validity a token handed out must have left, as a duration such as `5m`. Within " +
 			"one run the provider requests each distinct token once and shares it among identical `oauth2_token`s " +
 			"(data sources and ephemeral resources alike) while it has this much life left; a token that would " +
