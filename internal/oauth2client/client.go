@@ -201,7 +201,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 		if isTransportError(err) {
 			r.err = err
 		}
-		if !grant.Replayable() && !certainlyUnprocessed(r) {
+		if !(grant.Replayable() && replayableAuth(req.auth())) && !certainlyUnprocessed(r) {
 			// The server may have used the refresh token, the assertion or
 			// the subject token already; a second request would fail, or
 			// revoke the grant where reuse is detected. Retry only what
@@ -232,6 +232,10 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 		// No identity token: the token request was not sent. The source's
 		// error says why, redacted with this request's secrets too.
 		source.Grant, source.ClientAuth = grant.GrantType(), req.ClientAuthMethod()
+		if ctx.Err() != nil {
+			// The caller's context ended the fetch, not the source.
+			source.canceled = ctx.Err()
+		}
 		return nil, outcome, source.withSecrets(append(req.secrets(), signed...)...)
 	}
 	if buildErr != nil {
@@ -277,6 +281,16 @@ func isCertificateError(err error) bool {
 	var host x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	return errors.As(err, &verr) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
+}
+
+// replayableAuth says whether a client authentication may be sent again
+// once a server may have read it: all may, but a client assertion from an
+// identity token source that gives the same token each time (one jti).
+func replayableAuth(a ClientAuth) bool {
+	if ca, ok := a.(ClientAssertion); ok {
+		return ca.Source.Fresh()
+	}
+	return true
 }
 
 // sendToken sends one token request through x/oauth2, which posts the form

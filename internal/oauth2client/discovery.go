@@ -141,7 +141,7 @@ func discoveryURLs(issuer *url.URL) []string {
 //
 // The error, when not nil, is an *Error of KindDiscovery.
 func (c *Client) Discover(ctx context.Context, issuerURL string) (*Metadata, error) {
-	fail := &Error{Kind: KindDiscovery, Issuer: redactURL(issuerURL)}
+	fail := &Error{Kind: KindDiscovery, Issuer: redactURL(issuerURL), redact: c.redactor(nil)}
 	if reason := CheckIssuerURL(issuerURL); reason != "" {
 		fail.Problem = DiscoveryInvalidIssuer
 		fail.Detail = reason

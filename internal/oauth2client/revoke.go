@@ -115,6 +115,13 @@ func (c *Client) Revoke(ctx context.Context, endpoint string, req Request, token
 	// The one redactor of this request, now that everything is signed.
 	fail.redact = c.redactor(append(secrets, signed...))
 	redact := fail.redact
+	var source *Error
+	if errors.As(buildErr, &source) && source.Kind == KindIdentity {
+		// No identity token for the client assertion: the source's error
+		// says why, redacted with this request's secrets too.
+		source.ClientAuth = req.ClientAuthMethod()
+		return source.withSecrets(append(secrets, signed...)...)
+	}
 	if buildErr != nil && sent == 0 {
 		return unusable(buildErr.Error())
 	}

@@ -83,7 +83,7 @@ func parseToken(body []byte, contentType string, arrived time.Time) (*Token, err
 	if !ok {
 		return nil, &parseError{problem: ProblemNotAToken, snippet: snippet(body)}
 	}
-	if e, ok := fields["error"]; ok {
+	if e, ok := fields["error"]; ok && e.isString && e.text != "" {
 		return nil, &parseError{code: e.text, description: fields["error_description"].text, uri: fields["error_uri"].text}
 	}
 	if name, bad := badUTF8(fields, body); bad {

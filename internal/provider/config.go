@@ -237,11 +237,6 @@ func parseConfig(c providerModel) (*providerConfig, diag.Diagnostics) {
 				fmt.Sprintf("client_assertion_source sends a client assertion, which is the private_key_jwt method, but "+
 					"client_auth is %q. Remove client_auth, or set it to \"private_key_jwt\".", cfg.clientAuth))
 		}
-		if cfg.clientID == "" {
-			diags.AddAttributeError(path.Root("client_id"), "Missing Client ID",
-				"client_assertion_source sends a client assertion, which the server matches to a client by client_id, "+
-					"but none is set. Set client_id or the "+envClientID+" environment variable.")
-		}
 	}
 	if cfg.clientAuth == oauth2client.AuthPrivateKeyJWT && privateKey == "" && cfg.assertionSource == nil {
 		diags.AddAttributeError(path.Root("private_key"), "Missing Private Key",
@@ -404,21 +399,6 @@ func (cfg *providerConfig) baseRequest(tokenURL, method string) (oauth2client.Re
 			return oauth2client.Request{}, diags
 		}
 	}
-	if cfg.clientID == "" && cfg.clientSecret == "" && cfg.signingKey == nil && !cfg.hasClientCertificate &&
-		cfg.assertionSource == nil && !hasHeader(cfg.headers, "Authorization") && cfg.clientAuth != oauth2client.AuthNone {
-		// Caught before anything is sent (not at validate, where the
-		// environment may not hold the settings yet): a request that names
-		// no client at all is refused by almost every server, often with an
-		// error that does not say so. An explicit client_auth = "none" says
-		// the server wants none (Google Cloud's Security Token Service).
-		diags.AddError("Missing Client Identity",
-			"The provider has no client identity at all: no client_id, client secret, private key, client "+
-				"certificate or client_assertion_source. Set client_id (or the "+envClientID+" environment variable) "+
-				"to the client registered at the authorization server, with the credential its client "+
-				"authentication method needs; for a server that takes requests from no client at all, such as a "+
-				"security token service, set client_auth = \"none\".")
-		return oauth2client.Request{}, diags
-	}
 	auth, err := oauth2client.NewClientAuth(method, oauth2client.Credentials{
 		Secret: cfg.clientSecret, Key: cfg.signingKey, AssertionSource: cfg.assertionSource,
 	})
@@ -437,6 +417,27 @@ func (cfg *providerConfig) baseRequest(tokenURL, method string) (oauth2client.Re
 		ParamsIn:    cfg.paramsIn,
 		Headers:     cfg.headers,
 	}, diags
+}
+
+// checkIdentity reports a request that would name no client at all: no
+// client_id, secret, private key, client certificate, assertion source or
+// Authorization header (headers are the token's, merged over the
+// provider's). It runs for each token before anything is sent (not at
+// validate, where the environment may not hold the settings yet): almost
+// every server refuses such a request, often with an error that does not
+// say so. An explicit client_auth = "none" says the server wants no client
+// (Google Cloud's Security Token Service).
+func (cfg *providerConfig) checkIdentity(diags *diag.Diagnostics, headers map[string]string) {
+	if cfg.clientID != "" || cfg.clientSecret != "" || cfg.signingKey != nil || cfg.hasClientCertificate ||
+		cfg.assertionSource != nil || hasHeader(headers, "Authorization") || cfg.clientAuth == oauth2client.AuthNone {
+		return
+	}
+	diags.AddError("Missing Client Identity",
+		"The provider has no client identity at all: no client_id, client secret, private key, client "+
+			"certificate, client_assertion_source or Authorization header. Set client_id (or the "+envClientID+
+			" environment variable) to the client registered at the authorization server, with the credential its "+
+			"client authentication method needs; for a server that takes requests from no client at all, such as a "+
+			"security token service, set client_auth = \"none\".")
 }
 
 // containsUnknown says whether v, or any element of a list, map or object

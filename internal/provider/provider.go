@@ -358,6 +358,7 @@ func (p *oauth2Provider) Configure(ctx context.Context, req provider.ConfigureRe
 func (p *oauth2Provider) Resources(context.Context) []func() resource.Resource { return nil }
 
 func (p *oauth2Provider) DataSources(context.Context) []func() datasource.DataSource {
+	// The tokens know their provider, for validateEnvironment.
 	return []func() datasource.DataSource{func() datasource.DataSource { return &tokenDataSource{provider: p} }}
 }
 

@@ -2,11 +2,13 @@ package provider
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -541,5 +543,30 @@ data "oauth2_token" "test" {}
 	})
 	if n := srv.TokenRequests(); n != 0 {
 		t.Errorf("%d token requests were sent without a client identity", n)
+	}
+}
+
+// A token's own ready-made Authorization header is a client identity.
+func TestAccProvider_tokenAuthorizationHeaderIsAnIdentity(t *testing.T) {
+	srv := basicServer(t)
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape("relatics-client")+":"+url.QueryEscape(testSecret)))
+	unitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "oauth2" {
+  token_url = %q
+}
+
+data "oauth2_token" "test" {
+  headers = {
+    Authorization = %q
+  }
+}
+`, srv.URL, basic),
+		}},
+	})
+	if srv.TokenRequests() == 0 {
+		t.Error("no token request was sent")
 	}
 }

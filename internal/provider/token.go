@@ -71,6 +71,17 @@ func readToken(ctx context.Context, data *providerData, raw tftypes.Value) (cont
 		}
 		call.minValidity, call.explicit = d, true
 	}
+	if data != nil && data.config != nil && data.config.unknown == "" {
+		headers := maps.Clone(data.config.headers)
+		if headers == nil {
+			headers = map[string]string{}
+		}
+		maps.Copy(headers, in.strMap("headers"))
+		data.config.checkIdentity(&diags, headers)
+		if diags.HasError() {
+			return ctx, nil, diags
+		}
+	}
 	base, revocation, d := data.endpoints(ctx)
 	diags.Append(d...)
 	if diags.HasError() {
@@ -180,7 +191,11 @@ func ciSecrets(req oauth2client.Request) []string {
 	if a, ok := req.ClientAuth.(oauth2client.ClientAssertion); ok {
 		sources = append(sources, a.Source)
 	}
-	switch g := req.Grant.(type) {
+	grant := req.Grant
+	if custom, ok := grant.(oauth2client.CustomGrantType); ok {
+		grant = custom.Base
+	}
+	switch g := grant.(type) {
 	case oauth2client.JWTBearer:
 		sources = append(sources, g.Source)
 	case oauth2client.TokenExchange:

@@ -15,11 +15,6 @@ var (
 	_ datasource.DataSourceWithValidateConfig = (*tokenDataSource)(nil)
 )
 
-// NewTokenDataSource returns the oauth2_token data source.
-func NewTokenDataSource() datasource.DataSource {
-	return &tokenDataSource{}
-}
-
 type tokenDataSource struct {
 	provider *oauth2Provider
 	data     *providerData

@@ -34,11 +34,6 @@ type revocationData struct {
 	Headers      map[string]string `json:"headers,omitempty"`
 }
 
-// NewTokenEphemeralResource returns the oauth2_token ephemeral resource.
-func NewTokenEphemeralResource() ephemeral.EphemeralResource {
-	return &tokenEphemeralResource{}
-}
-
 type tokenEphemeralResource struct {
 	provider *oauth2Provider
 	data     *providerData
@@ -204,6 +199,7 @@ func (e *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseR
 		return
 	}
 	base.Headers = rd.Headers
+	ctx = maskSecrets(ctx, base.Secrets()...)
 	seen := map[string]bool{}
 	for _, t := range revoke {
 		if t.token == "" || seen[t.token] {

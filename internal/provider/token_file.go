@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -278,6 +279,7 @@ func (f *tokenFile) renew(ctx context.Context, data *providerData) (time.Time, d
 		return time.Time{}, nil
 	}
 	ctx = maskSecrets(ctx, append(f.secrets(), data.secrets()...)...)
+	ctx = maskSecrets(ctx, append(f.req.Secrets(), ciSecrets(f.req)...)...)
 	token, err := f.fetch(ctx, data)
 	var content []byte
 	if err == nil {
@@ -334,8 +336,10 @@ func (f *tokenFile) fetch(ctx context.Context, data *providerData) (*oauth2clien
 			if _, cerr := f.settings.contentOf(token); cerr == nil {
 				if token.RefreshToken == nil {
 					// RFC 6749 section 6: without a new one, the client
-					// keeps the refresh token it has.
-					token.RefreshToken = &f.refresh
+					// keeps the refresh token it has (a copy: f.refresh
+					// changes with the next renewal).
+					kept := f.refresh
+					token.RefreshToken = &kept
 				}
 				f.refresh = valueOr(token.RefreshToken)
 				return token, nil
@@ -348,6 +352,13 @@ func (f *tokenFile) fetch(ctx context.Context, data *providerData) (*oauth2clien
 			return nil, err
 		}
 		f.refresh = ""
+	}
+	if f.req.Grant != nil && !f.req.Grant.Replayable() {
+		// A refresh token, ready-made assertion or subject token of the
+		// configuration was used by the first request; many servers accept
+		// each once, and some revoke the grant when it comes back.
+		return nil, fmt.Errorf("the %s grant of the first token cannot be sent again, and the server issued no "+
+			"usable refresh token to renew with", f.req.GrantType())
 	}
 	token, err := f.send(ctx, data, f.req)
 	if err != nil {

@@ -37,7 +37,8 @@ const (
 var (
 	descExtraParams = "Further parameters sent with every token request, such as `idp_system`. Parameters the " +
 		"provider sets from its own attributes (" + codeList(oauth2client.ReservedParams()) + ") cannot be set here. " +
-		"Their values are kept out of error messages and logs, since vendors pass keys this way."
+		"Their values are kept out of error messages and logs, since vendors pass keys this way; the attribute is not " +
+		"sensitive, so a secret value should come from a sensitive or ephemeral variable."
 	descHeaders = "Extra HTTP headers sent with token requests. " + codeList(oauth2client.ForbiddenHeaders()) +
 		" are computed by the provider and cannot be set; `Authorization` is refused when `client_auth` is " +
 		"`client_secret_basic`, because it carries the client credentials then. Names and values must be ones HTTP " +
@@ -297,9 +298,11 @@ func (v values) list(name string) (out []string, ok bool) {
 	_ = v[name].As(&elems)
 	out = make([]string, 0, len(elems))
 	for _, e := range elems {
+		// A null element is left out, as the provider block's lists do.
 		var s string
-		_ = e.As(&s)
-		out = append(out, s)
+		if !e.IsNull() && e.As(&s) == nil {
+			out = append(out, s)
+		}
 	}
 	return out, true
 }
@@ -313,8 +316,9 @@ func (v values) strMap(name string) map[string]string {
 	out := make(map[string]string, len(elems))
 	for k, e := range elems {
 		var s string
-		_ = e.As(&s)
-		out[k] = s
+		if !e.IsNull() && e.As(&s) == nil {
+			out[k] = s
+		}
 	}
 	return out
 }
