@@ -201,7 +201,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Token, Outcome, error
 		if isTransportError(err) {
 			r.err = err
 		}
-		if !(grant.Replayable() && replayableAuth(req.auth())) && !certainlyUnprocessed(r) {
+		if (!grant.Replayable() || !replayableAuth(req.auth())) && !certainlyUnprocessed(r) {
 			// The server may have used the refresh token, the assertion or
 			// the subject token already; a second request would fail, or
 			// revoke the grant where reuse is detected. Retry only what
