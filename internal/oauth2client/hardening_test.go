@@ -278,3 +278,47 @@ func serveTLS(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// Review fixes.
+
+// An "error" member that is null or empty in a success answer is not an
+// error response.
+func TestHardening_emptyErrorMemberIsAToken(t *testing.T) {
+	for _, body := range []string{`{"access_token":"at","error":null}`, `{"access_token":"at","error":""}`} {
+		tok, err := parseToken([]byte(body), "application/json", fixedNow)
+		if err != nil || tok.AccessToken != "at" {
+			t.Errorf("%s: %+v, %v", body, tok, err)
+		}
+	}
+}
+
+// A client assertion from a source that gives the same token each time has
+// one jti: it is not sent again after the server may have read it.
+func TestHardening_clientAssertionFromAVariableIsNotResent(t *testing.T) {
+	t.Setenv("CI_TOKEN", "ci.token.value")
+	var n atomic.Int32
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		writeToken(w)
+	}))
+	c := New(Options{Retry: RetryPolicy{Attempts: 3}, sleep: noSleep})
+	req := Request{TokenURL: srv, ClientID: "id", ClientAuth: ClientAssertion{Source: EnvSource{Name: "CI_TOKEN"}}}
+	if _, _, err := c.Fetch(t.Context(), req); err == nil || n.Load() != 1 {
+		t.Errorf("sent %d times (err %v), want once", n.Load(), err)
+	}
+}
+
+// A revocation whose client assertion source is missing says so, as a
+// token request does.
+func TestHardening_revocationKeepsTheSourceError(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	err := New(Options{sleep: noSleep}).Revoke(t.Context(), srv, Request{ClientID: "id",
+		ClientAuth: ClientAssertion{Source: EnvSource{Name: "CI_TOKEN_NOT_SET_ANYWHERE"}}}, "token-1", HintAccessToken)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindIdentity || e.Problem != ProblemSourceMissing {
+		t.Errorf("want the source's error, got %v", err)
+	}
+}
